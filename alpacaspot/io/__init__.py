@@ -1,1 +1,46 @@
-"""io"""
+"""Input and output: audio files, Raven selection tables, Parquet tables, ANIMAL-SPOT formats.
+
+Nothing here imports torch. ANIMAL-SPOT's file formats (clip names, cfg files, prediction
+logs) live in :mod:`alpacaspot.io.animalspot`.
+"""
+
+from alpacaspot.io.audio import AudioInfo, audio_info, read_audio, write_audio
+from alpacaspot.io.schemas import (
+    CLIPS,
+    EVENTS,
+    METRICS,
+    RECORDINGS,
+    SCHEMAS,
+    WINDOW_SCORES,
+    Column,
+    Schema,
+)
+from alpacaspot.io.tables import read_table, write_table
+
+__all__ = [
+    "AudioInfo",
+    "audio_info",
+    "read_audio",
+    "write_audio",
+    "read_raven",
+    "write_raven",
+    "read_table",
+    "write_table",
+    "Column",
+    "Schema",
+    "RECORDINGS",
+    "EVENTS",
+    "CLIPS",
+    "WINDOW_SCORES",
+    "METRICS",
+    "SCHEMAS",
+]
+
+
+def __getattr__(name: str) -> object:
+    # read_raven / write_raven resolve lazily until raven.py is importable.
+    if name in ("read_raven", "write_raven"):
+        from alpacaspot.io import raven
+
+        return getattr(raven, name)
+    raise AttributeError(f"module 'alpacaspot.io' has no attribute {name!r}")

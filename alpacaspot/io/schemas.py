@@ -177,9 +177,14 @@ def _coerce(series: pd.Series, col: Column, table_name: str, path: object) -> pd
                     path=path,
                     line=None,
                 )
-            return series.map(lambda v: v if v is None or isinstance(v, str) else str(v)).astype(
-                "object"
-            )
+            fill = col.default if isinstance(col.default, str) else None
+            values = series.astype(object).to_numpy(dtype=object, copy=True)
+            missing = pd.isna(values)
+            values[missing] = fill
+            for i in np.flatnonzero(~missing):
+                if not isinstance(values[i], str):
+                    values[i] = str(values[i])
+            return pd.Series(values, dtype="object", index=series.index)
         if kind == "float":
             values = pd.to_numeric(series, errors="raise").astype("float64")
             if values.isna().any() and col.required:
@@ -203,10 +208,16 @@ def _coerce(series: pd.Series, col: Column, table_name: str, path: object) -> pd
                 )
             return values.astype("int64")
         if kind == "nullable_int":
-            values = pd.to_numeric(series, errors="raise")
-            return values.astype("Float64").round().astype("Int64") if len(values) else (
-                values.astype("Int64")
-            )
+            values = pd.to_numeric(series, errors="raise").astype("Float64")
+            whole = values.isna() | (values == values.round())
+            if not bool(whole.all()):
+                bad = int(np.flatnonzero(~whole.to_numpy(dtype=bool, na_value=True))[0])
+                raise SchemaError(
+                    f"{table_name} column '{col.name}' must hold whole numbers or nulls, "
+                    f"got {series.iloc[bad]} in row {bad}",
+                    path=path,
+                )
+            return values.astype("Int64")
         if kind == "nullable_float":
             return pd.to_numeric(series, errors="raise").astype("Float64")
     except SchemaError:

@@ -1,0 +1,114 @@
+"""The network side of prediction: a model prepared for fast batched inference.
+
+``prepare_runner`` copies the bundle's network (the bundle is never modified), puts it in eval
+mode on the device, in channels_last memory format, traces and freezes it with TorchScript
+(falling back to eager on any failure) and optionally runs the eager copy under bfloat16
+autocast after
+checking, on the first batch, that probabilities move by at most ``bf16_tolerance``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from alpacaspot.errors import ConfigError
+
+__all__ = ["PRECISIONS", "Runner", "prepare_runner", "resolve_device"]
+
+_log = logging.getLogger(__name__)
+PRECISIONS = ("fp32", "bf16")
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; other names as torch understands them."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"unknown device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+@dataclass
+class Runner:
+    """A prepared network: ``runner(inputs)`` -> softmax probabilities (numpy float64)."""
+
+    forward: Callable[[torch.Tensor], torch.Tensor]
+    eager: torch.nn.Module
+    device: torch.device
+    precision: str
+    compiled: str
+    bf16_max_abs_diff: float | None = None
+    info: dict[str, object] = field(default_factory=dict)
+
+    def _run(self, inputs: np.ndarray, precision: str) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)).unsqueeze(1)
+        x = x.to(self.device, non_blocking=True).contiguous(memory_format=torch.channels_last)
+        with torch.inference_mode():
+            if precision == "bf16":
+                with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16):
+                    logits = self.eager(x)
+            else:
+                logits = self.forward(x)
+            probs = torch.softmax(logits.float(), dim=1)
+        return probs.cpu().numpy().astype(np.float64)
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        return self._run(inputs, self.precision)
+
+    def check_bf16(self, inputs: np.ndarray, tolerance: float) -> np.ndarray:
+        """Run one batch in fp32 and bf16; keep bf16 only within ``tolerance``."""
+        ref = self._run(inputs, "fp32")
+        low = self._run(inputs, "bf16")
+        diff = float(np.max(np.abs(ref - low))) if ref.size else 0.0
+        self.bf16_max_abs_diff = diff
+        if diff > tolerance:
+            _log.warning(
+                "bf16 moved probabilities by %.2e (> %.2e): falling back to fp32", diff, tolerance
+            )
+            self.precision = "fp32"
+            return ref
+        _log.info("bf16 inference: probabilities within %.2e of fp32", diff)
+        return low
+
+
+def prepare_runner(
+    network: torch.nn.Module,
+    example: np.ndarray,
+    *,
+    device: str = "auto",
+    precision: str = "fp32",
+    compile: bool = True,
+) -> Runner:
+    """Prepare ``network`` for inference on inputs shaped like ``example`` ``(n, T, F)``."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    dev = resolve_device(device)
+    net = copy.deepcopy(network).eval().to(dev)
+    if dev.type == "cpu":
+        net = net.to(memory_format=torch.channels_last)
+    forward: Callable[[torch.Tensor], torch.Tensor] = net
+    how = "eager"
+    if compile:
+        x = torch.from_numpy(np.ascontiguousarray(example, dtype=np.float32)).unsqueeze(1)
+        x = x.to(dev).contiguous(memory_format=torch.channels_last)
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                traced = torch.jit.trace(net, x, check_trace=False)
+                frozen = torch.jit.freeze(traced)
+                frozen(x)  # run once: fusion passes happen on the first calls
+            forward, how = frozen, "torchscript-frozen"
+        except Exception as exc:  # any tracing failure falls back to the eager network
+            _log.warning("TorchScript trace/freeze failed (%s); running eager", exc)
+    return Runner(forward=forward, eager=net, device=dev, precision=precision, compiled=how)

@@ -1,0 +1,289 @@
+"""predict.cfg and eval.cfg: ANIMAL-SPOT's keys plus alpacaspot's, parsed strictly.
+
+ANIMAL-SPOT keys keep their meaning (``sequence_len`` and ``hop`` in seconds); keys that only
+tuned ANIMAL-SPOT's own runtime (``num_workers``, ``jit_load``, ``debug``, ``log_dir``,
+``src_dir``) are accepted and ignored. alpacaspot's extra keys are listed in
+:data:`PREDICT_EXTRA_KEYS` and :data:`EVALUATE_EXTRA_KEYS`; pass them as ``extra_keys`` to
+:func:`alpacaspot.io.animalspot.write_cfg` when generating cfg files. Torch-free.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from alpacaspot.errors import ConfigError
+from alpacaspot.io.animalspot import read_cfg
+
+__all__ = [
+    "PREDICT_EXTRA_KEYS",
+    "EVALUATE_EXTRA_KEYS",
+    "PredictSettings",
+    "EvaluateSettings",
+    "read_predict_cfg",
+    "read_evaluate_cfg",
+]
+
+_log = logging.getLogger(__name__)
+
+PREDICT_EXTRA_KEYS: tuple[str, ...] = (
+    "scores_dir", "input_root", "mode", "precision", "device", "num_threads", "overwrite",
+    "write_log", "shared_passes",
+)  # fmt: skip
+"""predict.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (where window scores are stored; default
+``<output_dir>/scores``), ``input_root`` (folder recording names are relative to), ``mode``
+(``exact``/``shared``), ``precision`` (``fp32``/``bf16``), ``device`` (``auto``, ``cpu``,
+``cuda``), ``num_threads``, ``overwrite`` (flag: recompute stored scores), ``write_log`` (flag:
+also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``."""
+
+EVALUATE_EXTRA_KEYS: tuple[str, ...] = (
+    "scores_dir", "corpus_root", "sequence_len", "hop", "method", "low_threshold",
+    "min_duration_s", "merge_gap_s", "max_duration_s", "curve", "target_class", "low_hz",
+    "high_hz", "overwrite",
+)  # fmt: skip
+"""eval.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (stored window scores; without it the
+prediction logs in ``prediction_dir`` are read), ``corpus_root`` (its
+``corpus_recordings.parquet`` names each recording's tape), ``sequence_len``/``hop``
+(seconds; informational), ``method`` (``refined``/``animalspot``), ``low_threshold``,
+``min_duration_s``, ``merge_gap_s``, ``max_duration_s``, ``curve`` (``mean``/``centre``),
+``target_class``, ``low_hz``/``high_hz`` (band written to the Raven tables), ``overwrite``
+(flag: redo an existing evaluation)."""
+
+_IGNORED = ("src_dir", "debug", "log_dir", "num_workers", "jit_load", "noise_in_anno")
+
+
+def _line_of(path: Path, key: str) -> int | None:
+    try:
+        for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if raw.strip().partition("=")[0].strip() == key:
+                return n
+    except OSError:
+        return None
+    return None
+
+
+class _Reader:
+    def __init__(self, path: Path, values: dict[str, str | bool | None]) -> None:
+        self.path, self.values = path, values
+
+    def _fail(self, key: str, expected: str) -> ConfigError:
+        return ConfigError(
+            f"{key}: expected {expected}, got {self.values.get(key)!r}",
+            path=self.path, line=_line_of(self.path, key),
+        )
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        v = self.values.get(key)
+        if v is None or v is True:
+            if required:
+                raise ConfigError(f"missing required key {key}=<value>", path=self.path)
+            if v is True:
+                raise self._fail(key, "a value (key=value), not a bare flag")
+            return None
+        return str(v)
+
+    def number(self, key: str, *, default: float | None = None, required: bool = False,
+               lo: float | None = None, hi: float | None = None) -> float | None:
+        v = self.text(key, required=required)
+        if v is None:
+            return default
+        try:
+            x = float(v)
+        except ValueError:
+            raise self._fail(key, "a number") from None
+        if (lo is not None and x < lo) or (hi is not None and x > hi):
+            raise self._fail(key, f"a number in [{lo}, {hi}]")
+        return x
+
+    def integer(self, key: str, *, default: int | None = None) -> int | None:
+        v = self.text(key)
+        if v is None:
+            return default
+        try:
+            x = int(v)
+        except ValueError:
+            raise self._fail(key, "a whole number") from None
+        if x < 1:
+            raise self._fail(key, "a positive whole number")
+        return x
+
+    def choice(self, key: str, options: tuple[str, ...], default: str) -> str:
+        v = self.text(key)
+        if v is None:
+            return default
+        if v not in options:
+            raise self._fail(key, f"one of {list(options)}")
+        return v
+
+    def flag(self, key: str) -> bool:
+        v = self.values.get(key)
+        if v is None or v is True:
+            return v is True
+        if str(v).lower() in ("true", "1", "yes"):
+            return True
+        if str(v).lower() in ("false", "0", "no"):
+            return False
+        raise self._fail(key, "a bare flag or true/false")
+
+
+def _resolve(base: Path, value: str | None) -> Path | None:
+    if value is None:
+        return None
+    p = Path(os.path.expanduser(value))
+    return p if p.is_absolute() else base / p
+
+
+@dataclass(frozen=True)
+class PredictSettings:
+    """What a predict.cfg asks for (paths resolved against the cfg's folder)."""
+
+    model_path: Path
+    input_file: Path
+    hop_s: float
+    scores_dir: Path
+    output_dir: Path | None = None
+    sequence_len_s: float | None = None
+    threshold: float = 0.5
+    batch_size: int = 64
+    device: str = "auto"
+    num_threads: int | None = None
+    min_max_norm: bool = True
+    input_root: Path | None = None
+    mode: str = "exact"
+    precision: str = "fp32"
+    overwrite: bool = False
+    write_log: bool = False
+    shared_passes: int = 2
+
+
+@dataclass(frozen=True)
+class EvaluateSettings:
+    """What an eval.cfg asks for (paths resolved against the cfg's folder)."""
+
+    output_dir: Path
+    threshold: float
+    scores_dir: Path | None = None
+    prediction_dir: Path | None = None
+    corpus_root: Path | None = None
+    method: str = "refined"
+    low_threshold: float | None = None
+    min_duration_s: float = 0.0
+    merge_gap_s: float = 0.0
+    max_duration_s: float | None = None
+    curve: str = "mean"
+    target_class: str | None = None
+    low_hz: float | None = None
+    high_hz: float | None = None
+    sequence_len_s: float | None = None
+    hop_s: float | None = None
+    overwrite: bool = False
+
+
+def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
+    """Parse a predict.cfg strictly.
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys, missing ``model_path``/``input_file``/``hop``, bad values (the message
+        names the file, the line and what was expected).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "predict.cfg"
+    >>> _ = p.write_text("model_path=/m/model.pt\\ninput_file=/audio\\nhop=0.05\\n"
+    ...                  "output_dir=/out\\nno_cuda\\n")
+    >>> s = read_predict_cfg(p)
+    >>> s.hop_s, s.device, s.scores_dir.as_posix()
+    (0.05, 'cpu', '/out/scores')
+    """
+    p = Path(path)
+    values = read_cfg(p, kind="predict", extra_keys=PREDICT_EXTRA_KEYS)
+    r, base = _Reader(p, values), p.parent
+    for key in ("visualize", "latent_extract"):
+        if r.flag(key):
+            _log.warning("%s: %s is not supported and is ignored", p, key)
+    output_dir = _resolve(base, r.text("output_dir"))
+    scores = _resolve(base, r.text("scores_dir"))
+    if scores is None:
+        if output_dir is None:
+            raise ConfigError("predict.cfg needs scores_dir=<folder> or output_dir=<folder>",
+                              path=p)
+        scores = output_dir / "scores"
+    device = r.text("device") or "auto"
+    if r.flag("no_cuda"):
+        device = "cpu"
+    return PredictSettings(
+        model_path=_resolve(base, r.text("model_path", required=True)),  # type: ignore[arg-type]
+        input_file=_resolve(base, r.text("input_file", required=True)),  # type: ignore[arg-type]
+        hop_s=float(r.number("hop", required=True, lo=1e-6)),  # type: ignore[arg-type]
+        scores_dir=scores,
+        output_dir=output_dir,
+        sequence_len_s=r.number("sequence_len", lo=1e-6),
+        threshold=float(r.number("threshold", default=0.5, lo=0.0, hi=1.0)),  # type: ignore[arg-type]
+        batch_size=int(r.integer("batch_size", default=64)),  # type: ignore[arg-type]
+        device=device,
+        num_threads=r.integer("num_threads"),
+        min_max_norm=r.flag("min_max_norm") if "min_max_norm" in values else True,
+        input_root=_resolve(base, r.text("input_root")),
+        mode=r.choice("mode", ("exact", "shared"), "exact"),
+        precision=r.choice("precision", ("fp32", "bf16"), "fp32"),
+        overwrite=r.flag("overwrite"),
+        write_log=r.flag("write_log"),
+        shared_passes=int(r.integer("shared_passes", default=2)),  # type: ignore[arg-type]
+    )
+
+
+def read_evaluate_cfg(path: str | os.PathLike[str]) -> EvaluateSettings:
+    """Parse an eval.cfg strictly.
+
+    Raises
+    ------
+    ConfigError
+        Unknown keys, missing ``output_dir``/``threshold``, neither ``scores_dir`` nor
+        ``prediction_dir``, bad values (naming the file, line and expectation).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "eval.cfg"
+    >>> _ = p.write_text("output_dir=ev\\nthreshold=0.9\\nscores_dir=/s\\nmethod=animalspot\\n")
+    >>> s = read_evaluate_cfg(p)
+    >>> s.threshold, s.method, s.output_dir == p.parent / "ev"
+    (0.9, 'animalspot', True)
+    """
+    p = Path(path)
+    values = read_cfg(p, kind="evaluate", extra_keys=EVALUATE_EXTRA_KEYS)
+    r, base = _Reader(p, values), p.parent
+    scores = _resolve(base, r.text("scores_dir"))
+    logs = _resolve(base, r.text("prediction_dir"))
+    if scores is None and logs is None:
+        raise ConfigError("eval.cfg needs scores_dir=<folder> (stored window scores) or "
+                          "prediction_dir=<folder> (prediction logs)", path=p)
+    threshold = float(r.number("threshold", required=True, lo=0.0, hi=1.0))  # type: ignore[arg-type]
+    low = r.number("low_threshold", lo=0.0, hi=1.0)
+    if low is not None and low > threshold:
+        raise ConfigError(f"low_threshold ({low}) must not exceed threshold ({threshold})",
+                          path=p, line=_line_of(p, "low_threshold"))
+    return EvaluateSettings(
+        output_dir=_resolve(base, r.text("output_dir", required=True)),  # type: ignore[arg-type]
+        threshold=threshold,
+        scores_dir=scores,
+        prediction_dir=logs,
+        corpus_root=_resolve(base, r.text("corpus_root")),
+        method=r.choice("method", ("refined", "animalspot"), "refined"),
+        low_threshold=low,
+        min_duration_s=float(r.number("min_duration_s", default=0.0, lo=0.0)),  # type: ignore[arg-type]
+        merge_gap_s=float(r.number("merge_gap_s", default=0.0, lo=0.0)),  # type: ignore[arg-type]
+        max_duration_s=r.number("max_duration_s", lo=1e-6),
+        curve=r.choice("curve", ("mean", "centre"), "mean"),
+        target_class=r.text("target_class"),
+        low_hz=r.number("low_hz", lo=0.0),
+        high_hz=r.number("high_hz", lo=0.0),
+        sequence_len_s=r.number("sequence_len", lo=1e-6),
+        hop_s=r.number("hop", lo=1e-6),
+        overwrite=r.flag("overwrite"),
+    )

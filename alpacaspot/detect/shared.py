@@ -1,0 +1,156 @@
+"""Experimental shared-computation prediction (``predict_scores(..., mode="shared")``).
+
+Overlapping windows share most of their convolutional work. Here the encoder runs once over a
+long block of the recording's spectrogram (plus ``passes - 1`` passes shifted by a fraction of
+its time stride), giving one feature column per ``stride / passes`` frames; a window's pooled
+feature is the overlap-weighted mean of the columns inside it, and the network's own linear
+head turns it into logits. The spectrogram is normalised per frame with the min and max of the
+surrounding window length, an approximation of per-window min-max normalisation.
+
+Two approximations make it fast: convolutions see context beyond the window's edges, and
+window positions are resolved only to the feature step. Scores therefore differ from the
+exact mode's; measure event F1 before relying on it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import torch
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
+
+from alpacaspot.detect._frontend import single_window
+from alpacaspot.detect._runner import resolve_device
+from alpacaspot.detect.windows import WindowGrid
+from alpacaspot.dsp.spectrogram import spectrogram
+from alpacaspot.errors import ModelError
+from alpacaspot.io import read_audio
+
+__all__ = ["shared_probs"]
+
+_log = logging.getLogger(__name__)
+_BLOCK_FRAMES = 2048  # frames of windows handled per encoder block
+
+
+def _parts(network: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Linear, str]:
+    encoder = getattr(network, "encoder", None)
+    classifier = getattr(network, "classifier", None)
+    linear = getattr(classifier, "linear", None)
+    if encoder is None or not isinstance(linear, torch.nn.Linear):
+        raise ModelError(
+            "shared mode needs a network with .encoder and .classifier.linear "
+            f"(alpacaspot.models.build_model); got {type(network).__name__}"
+        )
+    return encoder, linear, str(getattr(classifier, "pooling", "avg"))
+
+
+def _local_norm(spec: np.ndarray, n_frames: int) -> np.ndarray:
+    lo = minimum_filter1d(spec.min(axis=1), size=n_frames, mode="nearest")
+    hi = maximum_filter1d(spec.max(axis=1), size=n_frames, mode="nearest")
+    span = np.where(hi > lo, hi - lo, 1.0).astype(np.float32)
+    return np.clip((spec - lo[:, None]) / span[:, None], 0.0, 1.0).astype(np.float32)
+
+
+def _stride(encoder: torch.nn.Module, bins: int, device: torch.device) -> int:
+    t = 256
+    with torch.inference_mode():
+        out = encoder(torch.zeros(1, 1, t, bins, device=device))
+    return max(1, round(t / out.shape[2]))
+
+
+def _overlap(a: np.ndarray, width: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """(windows x columns) overlap of spans [a, a + width) with [lo, hi)."""
+    return np.clip(np.minimum(a[:, None] + width, hi[None, :]) - np.maximum(a[:, None], lo[None, :]),
+                   0.0, None)
+
+
+def shared_probs(
+    bundle: Any,
+    path: Any,
+    grid: WindowGrid,
+    *,
+    device: str = "auto",
+    passes: int = 2,
+    batch_size: int = 64,
+    progress: Any = None,
+) -> np.ndarray:
+    """Class probabilities of every window of ``grid`` by the shared-encoder approximation.
+
+    Parameters
+    ----------
+    bundle : ModelBundle
+        Model and front end.
+    path : path-like
+        The audio file.
+    grid : WindowGrid
+        The window grid at the model's sample rate.
+    device : str
+        Torch device (``"auto"``: CUDA when available).
+    passes : int
+        Shifted encoder passes (1 = fastest; more = finer time resolution).
+    batch_size : int
+        Unused (blocks are sized in frames); kept for a uniform signature.
+    progress : tqdm, optional
+        Bar updated with the number of windows done.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(windows, classes)`` float64 probabilities.
+
+    Examples
+    --------
+    >>> shared_probs(bundle, "a.wav", grid, passes=2)  # doctest: +SKIP
+    """
+    cfg = bundle.spectrogram_config
+    dev = resolve_device(device)
+    encoder, linear, pooling = _parts(bundle.network)
+    encoder = encoder.eval().to(dev)  # the bundle's network is in eval mode already
+    n_frames = bundle.window_frames
+    probs = np.empty((grid.count, len(bundle.classes)), dtype=np.float64)
+    if grid.n_samples < grid.length or grid.n_samples < cfg.n_fft:
+        x, _ = read_audio(path, sr=cfg.sr)
+        win = single_window(x, cfg, n_frames)
+        with torch.inference_mode():
+            logits = bundle.network.eval().to(dev)(torch.from_numpy(win)[None, None].to(dev))
+        probs[:] = torch.softmax(logits.float(), 1).cpu().numpy()
+        if progress is not None:
+            progress.update(grid.count)
+        return probs
+    weight = linear.weight.detach().double().cpu()
+    bias = linear.bias.detach().double().cpu()
+    stride = _stride(encoder, cfg.n_freq_bins, dev)
+    passes = max(1, min(int(passes), stride))
+    shifts = [round(k * stride / passes) for k in range(passes)]
+    total_frames = cfg.n_frames(grid.n_samples)
+    starts_f = grid.starts / cfg.hop_length  # window starts in (fractional) frames
+    margin = 2 * stride + n_frames
+    per_block = max(1, int(_BLOCK_FRAMES * cfg.hop_length // grid.hop))
+    for i0 in range(0, grid.count, per_block):
+        i1 = min(grid.count, i0 + per_block)
+        f0 = max(0, int(np.floor(starts_f[i0])) - margin)
+        f1 = min(total_frames, int(np.ceil(starts_f[i1 - 1])) + n_frames + margin)
+        a = f0 * cfg.hop_length
+        b = min(grid.n_samples, (f1 - 1) * cfg.hop_length + cfg.n_fft)
+        x, _ = read_audio(path, start_s=a / cfg.sr, end_s=b / cfg.sr, sr=cfg.sr)
+        spec = _local_norm(spectrogram(x, cfg, pad=True), n_frames)
+        pooled = torch.zeros(i1 - i0, linear.in_features, dtype=torch.float64)
+        rel = starts_f[i0:i1] - f0
+        with torch.inference_mode():
+            for shift in shifts:
+                inp = torch.from_numpy(spec[shift:])[None, None].to(dev)
+                inp = inp.contiguous(memory_format=torch.channels_last)
+                feats = encoder(inp)[0]  # C x T' x F'
+                cols = (feats.mean(dim=2) if pooling == "avg" else feats.amax(dim=2)).T
+                lo = shift + np.arange(cols.shape[0]) * stride
+                w = _overlap(rel, float(n_frames), lo.astype(float), (lo + stride).astype(float))
+                w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+                pooled += torch.from_numpy(w) @ cols.double().cpu()
+            pooled /= len(shifts)
+            logits = pooled @ weight.T + bias
+            probs[i0:i1] = torch.softmax(logits, dim=1).numpy()
+        if progress is not None:
+            progress.update(i1 - i0)
+    return probs

@@ -1,0 +1,160 @@
+"""Benchmark runs on disk: discover ``<runs>/<model>/<tag>/`` folders and read their outputs.
+
+A run folder is any folder named like a benchmark tag (``len400_hop050_th90``) below the runs
+root, at any depth; the path between the root and the tag is the model name. Detections come
+from ``evaluation/index.parquet`` (preferred) or the Raven tables in ``evaluation/``. Window
+scores shared by a model's tags live in ``<runs>/<model>/scores/len<ms>_hop<ms>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from alpacaspot.errors import ConfigError
+from alpacaspot.evaluate.groundtruth import default_tape
+from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
+from alpacaspot.io.tables import read_table
+
+__all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_scores",
+           "scores_dir"]
+
+_log = logging.getLogger(__name__)
+_TAG = re.compile(r"^len(\d{3,})_hop(\d{3,})_th(\d{2,})$")
+
+
+def format_tag(seq_s: float, hop_s: float, threshold: float) -> str:
+    """The benchmark tag of a window length, hop and threshold.
+
+    Examples
+    --------
+    >>> format_tag(0.4, 0.05, 0.57), format_tag(0.4, 0.05, 0.975)
+    ('len400_hop050_th57', 'len400_hop050_th975')
+    """
+    th = f"{threshold:.6f}".rstrip("0")
+    digits = th.split(".")[1] if "." in th else ""
+    if threshold >= 1.0:
+        th_text = f"{round(threshold * 100):02d}"
+    elif len(digits) <= 2:
+        th_text = f"{round(threshold * 100):02d}"
+    else:
+        th_text = digits
+    return f"len{round(seq_s * 1000):03d}_hop{round(hop_s * 1000):03d}_th{th_text}"
+
+
+def parse_tag(tag: str) -> tuple[float, float, float]:
+    """Window length (s), hop (s) and threshold of a benchmark tag.
+
+    Examples
+    --------
+    >>> parse_tag("len400_hop050_th90")
+    (0.4, 0.05, 0.9)
+    >>> parse_tag("len400_hop050_th975")[2]
+    0.975
+    """
+    m = _TAG.match(tag)
+    if m is None:
+        raise ConfigError(f"not a benchmark tag: {tag!r}; expected like 'len400_hop050_th90'")
+    digits = m.group(3)
+    threshold = 1.0 if digits == "100" else int(digits) / 10 ** len(digits)
+    return int(m.group(1)) / 1000, int(m.group(2)) / 1000, threshold
+
+
+def discover_runs(runs_root: str | os.PathLike[str]) -> pd.DataFrame:
+    """All run folders below ``runs_root``, sorted by model and tag.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``model, tag, seq_s, hop_s, threshold, run_dir``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "m1" / "len400_hop050_th90" / "evaluation").mkdir(parents=True)
+    >>> discover_runs(root)[["model", "tag"]].values.tolist()
+    [['m1', 'len400_hop050_th90']]
+    """
+    root = Path(runs_root)
+    if not root.is_dir():
+        raise ConfigError("runs folder does not exist", path=root)
+    rows = []
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames.sort()
+        here = Path(dirpath)
+        for name in list(dirnames):
+            if _TAG.match(name):
+                seq_s, hop_s, th = parse_tag(name)
+                model = here.relative_to(root).as_posix()
+                rows.append({"model": "." if model == "" else model, "tag": name,
+                             "seq_s": seq_s, "hop_s": hop_s, "threshold": th,
+                             "run_dir": str(here / name)})
+                dirnames.remove(name)  # a run folder holds no runs
+    out = pd.DataFrame(rows, columns=["model", "tag", "seq_s", "hop_s", "threshold", "run_dir"])
+    return out.sort_values(["model", "seq_s", "hop_s", "threshold"], kind="stable").reset_index(
+        drop=True)
+
+
+def load_detections(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """Detections of one run (an events table), or None when the run has no evaluation yet.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> load_detections(tempfile.mkdtemp()) is None
+    True
+    """
+    ev = Path(run_dir) / "evaluation"
+    index = ev / "index.parquet"
+    if index.is_file():
+        events = read_table(index, schema=EVENTS)
+    elif ev.is_dir() and (tables := sorted(ev.glob("*.txt"))):
+        from alpacaspot.io import read_raven
+
+        events = read_raven(tables)
+    else:
+        return None
+    events = events.reset_index(drop=True)
+    events.attrs["path"] = str(index if index.is_file() else ev)
+    return events
+
+
+def attach_tapes(pred: pd.DataFrame, gt: pd.DataFrame) -> pd.DataFrame:
+    """Give detections the tape of their recording from the ground truth."""
+    tapes = dict(zip(gt["recording"].astype(str), gt["tape"].astype(str), strict=True))
+    pred = pred.copy()
+    own = pred["tape"] if "tape" in pred.columns else pd.Series(None, index=pred.index)
+    pred["tape"] = [
+        tapes.get(r, t if isinstance(t, str) and t else default_tape(r))
+        for r, t in zip(pred["recording"].astype(str), own, strict=True)
+    ]
+    return pred
+
+
+def scores_dir(runs_root: str | os.PathLike[str], model: str, seq_s: float,
+               hop_s: float) -> Path:
+    """Folder of the stored window scores of a model at one window length and hop.
+
+    Examples
+    --------
+    >>> scores_dir("runs", "m1", 0.4, 0.05).as_posix()
+    'runs/m1/scores/len400_hop050'
+    """
+    return Path(runs_root) / model / "scores" / (
+        f"len{round(seq_s * 1000):03d}_hop{round(hop_s * 1000):03d}")
+
+
+def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
+    """All window scores under ``folder`` (one Parquet per recording), or None if none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+    if not files:
+        return None
+    return pd.concat([read_table(p, schema=WINDOW_SCORES) for p in files], ignore_index=True)

@@ -1,0 +1,109 @@
+"""Which audio file a Raven table row belongs to, and how long that audio is."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PureWindowsPath
+
+from alpacaspot.errors import AlpacaspotError, AnnotationError
+from alpacaspot.io.audio import audio_info
+
+AUDIO_SUFFIXES = frozenset(
+    {".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf", ".mp3"}
+)
+
+_TABLE_SUFFIXES = (
+    re.compile(r"^(?P<stem>.+?)_predict_output\.log\.annotation\.result\.txt$", re.I),
+    re.compile(r"^(?P<stem>.+?)(?:\.Table\.\d+)?\.selections\.txt$", re.I),
+    re.compile(r"^(?P<stem>.+?)\.txt$", re.I),
+)
+
+
+def table_stem(path: Path) -> str:
+    """The audio name a table without a file column belongs to, without extension.
+
+    ``X.Table.1.selections.txt``, ``X.selections.txt``, ``X.txt`` and ANIMAL-SPOT's
+    ``X_predict_output.log.annotation.result.txt`` all give ``X``.
+    """
+    for pattern in _TABLE_SUFFIXES:
+        m = pattern.match(path.name)
+        if m:
+            return m.group("stem")
+    return path.stem
+
+
+class AudioResolver:
+    """Resolve audio names from tables to recordings relative to an audio root."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+        self._files: list[str] | None = None
+        self._durations: dict[str, float] = {}
+        if root is not None and not root.is_dir():
+            raise AnnotationError("audio_root is not a folder", path=root)
+
+    def _audio_files(self) -> list[str]:
+        if self._files is None:
+            assert self.root is not None
+            self._files = sorted(
+                p.relative_to(self.root).as_posix()
+                for p in self.root.rglob("*")
+                if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
+            )
+        return self._files
+
+    def resolve_named(self, name: str, full: str, table: Path, line: int) -> str:
+        """Recording for a row naming ``name`` (``Begin File``) and ``full`` (``Begin Path``)."""
+        if self.root is None:
+            return name
+        if full and not Path(full).is_absolute() and not PureWindowsPath(full).drive:
+            rel = full.replace("\\", "/")
+            if (self.root / rel).is_file():
+                return Path(rel).as_posix()
+        if (self.root / name).is_file():
+            return Path(name).as_posix()
+        matches = [f for f in self._audio_files() if f.rsplit("/", 1)[-1] == name]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise AnnotationError(
+                f"audio file {name!r} named by the table is not under audio_root {self.root}",
+                path=table,
+                line=line,
+            )
+        raise AnnotationError(
+            f"audio file {name!r} is ambiguous under audio_root {self.root}: {matches[:5]}",
+            path=table,
+            line=line,
+        )
+
+    def resolve_stem(self, table: Path) -> str:
+        """Recording of a table that has no file column, from the table's own name."""
+        stem = table_stem(table)
+        if self.root is None:
+            return f"{stem}.wav"
+        files = self._audio_files()
+        base = {f: f.rsplit("/", 1)[-1] for f in files}
+        exact = [f for f in files if base[f].rsplit(".", 1)[0] == stem]
+        matches = exact or [f for f in files if base[f].startswith(stem)]
+        if len(matches) == 1:
+            return matches[0]
+        what = "no audio file" if not matches else f"several audio files {matches[:5]}"
+        raise AnnotationError(
+            f"table has no 'Begin File' column and {what} under audio_root {self.root} "
+            f"match its name {stem!r}; expected exactly one",
+            path=table,
+        )
+
+    def duration(self, recording: str) -> float:
+        """Duration in seconds of a recording under the root."""
+        if recording not in self._durations:
+            assert self.root is not None
+            try:
+                self._durations[recording] = audio_info(self.root / recording).duration_s
+            except AlpacaspotError as exc:
+                raise AnnotationError(
+                    f"cannot read the audio of recording {recording!r}: {exc}",
+                    path=self.root / recording,
+                ) from None
+        return self._durations[recording]

@@ -1,0 +1,373 @@
+"""Audio files: describe, read a span (seeking, never loading a whole long file), write.
+
+Reading returns float32 mono samples: channels are averaged unless one is chosen, and a
+different sample rate is reached with a polyphase filter (:func:`scipy.signal.resample_poly`).
+Every problem with a file (missing, not audio, empty, truncated, holding NaN or infinity)
+raises :class:`~alpacaspot.errors.AudioError` naming the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from scipy.signal import resample_poly
+
+from alpacaspot._atomic import atomic_path
+from alpacaspot.errors import AudioError
+
+__all__ = ["AudioInfo", "audio_info", "read_audio", "write_audio"]
+
+_log = logging.getLogger(__name__)
+
+# Half length of resample_poly's default filter is 10 * max(up, down) taps at the upsampled
+# rate; reading this many input samples of context on each side of a span makes a span read
+# match the same span cut from a whole-file read away from the file's ends.
+_FILTER_HALF_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What an audio file holds.
+
+    Attributes
+    ----------
+    sample_rate : int
+        Samples per second per channel.
+    channels : int
+        Number of channels.
+    frames : int
+        Samples per channel.
+    duration_s : float
+        ``frames / sample_rate``.
+    format : str
+        Container format as soundfile names it (``"WAV"``, ``"FLAC"``, ...).
+    subtype : str
+        Sample encoding (``"PCM_16"``, ``"FLOAT"``, ...).
+    """
+
+    sample_rate: int
+    channels: int
+    frames: int
+    duration_s: float
+    format: str = ""
+    subtype: str = ""
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise AudioError("audio file does not exist", path=path)
+    if not path.is_file():
+        raise AudioError("expected an audio file, got a directory or special file", path=path)
+    if path.stat().st_size == 0:
+        raise AudioError("audio file is empty (0 bytes)", path=path)
+
+
+def _wav_declared_frames(path: Path, block_align: int) -> int | None:
+    """Frames the RIFF/WAVE header declares in its ``data`` chunk, or None if unknown."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            while True:
+                chunk = fh.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"data":
+                    if size in (0, 0xFFFFFFFF) or block_align <= 0:
+                        return None  # streaming writers leave the size open
+                    return size // block_align
+                fh.seek(size + (size & 1), os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def _open_info(path: Path) -> sf._SoundFileInfo:
+    _check_exists(path)
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioError(f"not a readable audio file ({exc})", path=path) from None
+    if info.frames <= 0 or info.samplerate <= 0 or info.channels <= 0:
+        declared = None
+        if info.format == "WAV":
+            declared = _wav_declared_frames(path, _block_align(info))
+        if declared:
+            raise AudioError(
+                f"audio file is truncated: header declares {declared} frames, file holds none",
+                path=path,
+            )
+        raise AudioError("audio file holds no samples", path=path)
+    if info.format == "WAV":
+        declared = _wav_declared_frames(path, _block_align(info))
+        if declared is not None and declared > info.frames:
+            raise AudioError(
+                f"audio file is truncated: header declares {declared} frames, "
+                f"file holds {info.frames}",
+                path=path,
+            )
+    return info
+
+
+_SUBTYPE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4,
+                  "FLOAT": 4, "DOUBLE": 8, "ULAW": 1, "ALAW": 1}
+
+
+def _block_align(info: sf._SoundFileInfo) -> int:
+    return _SUBTYPE_BYTES.get(info.subtype, 0) * info.channels
+
+
+def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
+    """Describe an audio file without reading its samples.
+
+    Parameters
+    ----------
+    path : path-like
+        Any format libsndfile reads (WAV, FLAC, OGG, AIFF, ...).
+
+    Returns
+    -------
+    AudioInfo
+        Sample rate, channels, frames, duration, format and subtype.
+
+    Raises
+    ------
+    AudioError
+        When the file is missing, not audio, empty or truncated.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.wav"
+    >>> write_audio(p, np.zeros(8000, dtype="float32"), 8000)
+    >>> info = audio_info(p)
+    >>> info.sample_rate, info.channels, info.frames, info.duration_s
+    (8000, 1, 8000, 1.0)
+    """
+    p = Path(path)
+    info = _open_info(p)
+    return AudioInfo(
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+        frames=int(info.frames),
+        duration_s=float(info.frames) / float(info.samplerate),
+        format=str(info.format),
+        subtype=str(info.subtype),
+    )
+
+
+def _frame_span(
+    path: Path, sr_file: int, frames: int, start_s: float, end_s: float | None
+) -> tuple[int, int]:
+    for name, value in (("start_s", start_s), ("end_s", end_s)):
+        if value is not None and not math.isfinite(float(value)):
+            raise AudioError(f"{name} must be a finite number of seconds, got {value!r}", path=path)
+    if start_s < 0:
+        raise AudioError(f"start_s must be >= 0, got {start_s}", path=path)
+    start = int(round(float(start_s) * sr_file))
+    if start >= frames:
+        raise AudioError(
+            f"start_s={start_s} lies at or beyond the end of the audio "
+            f"({frames / sr_file:.6f} s)",
+            path=path,
+        )
+    if end_s is None:
+        return start, frames
+    if end_s <= start_s:
+        raise AudioError(f"end_s must be > start_s, got start_s={start_s}, end_s={end_s}", path=path)
+    end = min(int(round(float(end_s) * sr_file)), frames)
+    return start, max(end, start + 1)
+
+
+def _read_frames(path: Path, start: int, stop: int) -> np.ndarray:
+    try:
+        data = sf.read(
+            str(path), start=start, stop=stop, dtype="float32", always_2d=True
+        )[0]
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise AudioError(f"could not read frames {start}..{stop} ({exc})", path=path) from None
+    if data.shape[0] != stop - start:
+        raise AudioError(
+            f"audio file is truncated: expected {stop - start} frames from frame {start}, "
+            f"read {data.shape[0]}",
+            path=path,
+        )
+    return data
+
+
+def read_audio(
+    path: str | os.PathLike[str],
+    *,
+    start_s: float = 0.0,
+    end_s: float | None = None,
+    sr: int | None = None,
+    channel: int | None = None,
+) -> tuple[np.ndarray, int]:
+    """Read a span of an audio file as float32 mono samples.
+
+    Only the requested frames are read (soundfile seeks), so cutting 1 s out of a 10 h file
+    costs the same as out of a 10 s file.
+
+    Parameters
+    ----------
+    path : path-like
+        The audio file.
+    start_s : float, default 0.0
+        Start of the span in seconds (rounded to the nearest file frame).
+    end_s : float, optional
+        End of the span in seconds (exclusive). ``None`` or a time beyond the end of the audio
+        reads to the end.
+    sr : int, optional
+        Sample rate to return. When it differs from the file's the span is resampled with a
+        polyphase filter (:func:`scipy.signal.resample_poly`), reading a little context on
+        both sides so that a span matches the same span of a whole-file read.
+    channel : int, optional
+        1-based channel to read (as in Raven tables' ``Channel`` column). ``None`` averages
+        all channels.
+
+    Returns
+    -------
+    samples : numpy.ndarray
+        1-D float32 array.
+    sr : int
+        Sample rate of ``samples``.
+
+    Raises
+    ------
+    AudioError
+        Missing, non-audio, empty or truncated file; samples that are NaN or infinite; a span
+        or channel outside the file; a bad ``sr``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.wav"
+    >>> write_audio(p, np.zeros(16000, dtype="float32"), 16000)
+    >>> x, rate = read_audio(p, start_s=0.25, end_s=0.75)
+    >>> x.shape, x.dtype, rate
+    ((8000,), dtype('float32'), 16000)
+    >>> read_audio(p, sr=8000)[0].shape
+    (8000,)
+    """
+    p = Path(path)
+    info = _open_info(p)
+    sr_file, frames, n_channels = int(info.samplerate), int(info.frames), int(info.channels)
+    if sr is not None:
+        if isinstance(sr, bool) or int(sr) != sr or int(sr) <= 0:
+            raise AudioError(f"sr must be a positive integer, got {sr!r}", path=p)
+        sr = int(sr)
+    if channel is not None:
+        if isinstance(channel, bool) or int(channel) != channel or not 1 <= int(channel) <= n_channels:
+            raise AudioError(
+                f"channel must be an integer in 1..{n_channels} (1-based), got {channel!r}",
+                path=p,
+            )
+        channel = int(channel)
+    start, stop = _frame_span(p, sr_file, frames, float(start_s), end_s)
+
+    target_sr = sr_file if sr is None else sr
+    if target_sr == sr_file:
+        data = _read_frames(p, start, stop)
+        samples = _to_mono(data, channel)
+        _check_finite(samples, p, start)
+        return samples, sr_file
+
+    g = math.gcd(target_sr, sr_file)
+    up, down = target_sr // g, sr_file // g
+    context_in = _FILTER_HALF_WIDTH * max(up, down) // up + 2
+    blocks = math.ceil(context_in / down)
+    left = min(blocks, start // down) * down
+    right = min(blocks * down, frames - stop)
+    data = _read_frames(p, start - left, stop + right)
+    mono = _to_mono(data, channel)
+    _check_finite(mono, p, start - left)
+    y = resample_poly(mono.astype(np.float64), up, down)
+    out_start = left // down * up
+    n_out = math.ceil((stop - start) * up / down)
+    return np.ascontiguousarray(y[out_start : out_start + n_out], dtype=np.float32), target_sr
+
+
+def _to_mono(data: np.ndarray, channel: int | None) -> np.ndarray:
+    if channel is not None:
+        return np.ascontiguousarray(data[:, channel - 1], dtype=np.float32)
+    if data.shape[1] == 1:
+        return np.ascontiguousarray(data[:, 0], dtype=np.float32)
+    return data.mean(axis=1, dtype=np.float64).astype(np.float32)
+
+
+def _check_finite(samples: np.ndarray, path: Path, offset: int) -> None:
+    finite = np.isfinite(samples)
+    if not finite.all():
+        first = int(np.flatnonzero(~finite)[0]) + offset
+        raise AudioError(f"audio holds NaN or infinite samples (first at frame {first})", path=path)
+
+
+def write_audio(
+    path: str | os.PathLike[str],
+    samples: np.ndarray,
+    sr: int,
+    *,
+    subtype: str = "PCM_16",
+) -> None:
+    """Write samples to an audio file atomically.
+
+    The format follows the file extension (``.wav``, ``.flac``, ...). Float samples written
+    to an integer subtype are clipped to [-1, 1] (a warning counts clipped samples).
+
+    Parameters
+    ----------
+    path : path-like
+        Destination; parent folders are created.
+    samples : array-like
+        1-D (mono) or 2-D ``frames x channels`` samples, float in [-1, 1].
+    sr : int
+        Sample rate in Hz.
+    subtype : str, default "PCM_16"
+        soundfile subtype (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``, ...).
+
+    Raises
+    ------
+    AudioError
+        Empty or non-finite samples, a bad sample rate, or a format soundfile cannot write.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "tone.wav"
+    >>> t = np.arange(8000) / 8000
+    >>> write_audio(p, 0.5 * np.sin(2 * np.pi * 440 * t), 8000)
+    >>> audio_info(p).frames
+    8000
+    """
+    target = Path(path)
+    try:
+        data = np.asarray(samples, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise AudioError(f"samples must be numeric, got {exc}", path=target) from None
+    if data.ndim not in (1, 2) or data.shape[0] == 0 or data.size == 0:
+        raise AudioError(
+            f"samples must be a non-empty 1-D or frames x channels array, got shape {data.shape}",
+            path=target,
+        )
+    if not np.isfinite(data).all():
+        raise AudioError("samples hold NaN or infinite values", path=target)
+    if isinstance(sr, bool) or int(sr) != sr or int(sr) <= 0:
+        raise AudioError(f"sr must be a positive integer, got {sr!r}", path=target)
+    if subtype.upper().startswith(("PCM", "ULAW", "ALAW")):
+        clipped = int(np.count_nonzero(np.abs(data) > 1.0))
+        if clipped:
+            _log.warning("%s: clipping %d samples outside [-1, 1]", target, clipped)
+            data = np.clip(data, -1.0, 1.0)
+    try:
+        with atomic_path(target) as tmp:
+            sf.write(str(tmp), data, int(sr), subtype=subtype)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioError(f"could not write audio ({exc})", path=target) from None

@@ -1,0 +1,447 @@
+"""Raven selection tables to and from the events table.
+
+Raven Pro writes tab-separated text: one row per selection and view, columns such as
+``Selection, View, Channel, Begin Time (s), End Time (s), Low Freq (Hz), High Freq (Hz)``,
+optional ``Begin File`` / ``Begin Path`` / ``File Offset (s)`` for tables spanning several
+audio files, and annotation columns. :func:`read_raven` accepts the variants found in the
+field (BOM, CRLF, trailing tabs, short rows, several views per selection, ANIMAL-SPOT's
+``Begin time (s)`` spelling) and returns the EVENTS table; :func:`write_raven` writes Raven
+Pro's own spelling, and reading what it wrote gives the same events back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from alpacaspot._atomic import atomic_write_text
+from alpacaspot.errors import AnnotationError
+from alpacaspot.io._raven_parse import (
+    RavenTable,
+    find_column,
+    norm,
+    parse_floats,
+    parse_int,
+    read_raven_text,
+)
+from alpacaspot.io._raven_resolve import AudioResolver
+from alpacaspot.io.schemas import EVENTS
+
+__all__ = ["read_raven", "write_raven", "LABEL_COLUMNS", "SCORE_COLUMNS"]
+
+_log = logging.getLogger(__name__)
+
+LABEL_COLUMNS: tuple[str, ...] = ("Annotation", "Species", "Sound type", "Tags", "Label")
+"""Columns searched, in order, for the label when ``label_column`` is not given."""
+
+SCORE_COLUMNS: tuple[str, ...] = ("Score", "Confidence")
+"""Columns searched, in order, for a detection score."""
+
+_BEGIN = "Begin Time (s)"
+_END = "End Time (s)"
+_OFFSETS = ("File Offset (s)", "File Offset")
+_STANDARD = (
+    "Selection", "View", "Channel", _BEGIN, _END, "Low Freq (Hz)", "High Freq (Hz)",
+    "Begin File", "Begin Path", "File Offset (s)", "File Offset",
+)  # fmt: skip
+
+
+def _as_paths(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[Path]:
+    if isinstance(paths, (str, os.PathLike)):
+        items = [Path(paths)]
+    else:
+        items = [Path(p) for p in paths]
+    out: list[Path] = []
+    for p in items:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.glob("*.txt") if q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+def read_raven(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    label_column: str | None = None,
+    audio_root: str | os.PathLike[str] | None = None,
+) -> pd.DataFrame:
+    """Read Raven selection tables into one events table.
+
+    Parameters
+    ----------
+    paths : path-like or iterable of path-like
+        Selection table files; a folder stands for its ``*.txt`` files (sorted).
+    label_column : str, optional
+        Column holding the label (matched ignoring case). Default: the first present of
+        :data:`LABEL_COLUMNS`; none present gives empty labels.
+    audio_root : path-like, optional
+        Folder holding the audio. When given, ``recording`` is the audio file's path
+        relative to it (POSIX), the audio must exist, and events beyond the audio's end are
+        dropped (events running past it are cut at it) with a warning that counts them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        EVENTS table (``recording, begin_s, end_s, low_hz, high_hz, label, quality,
+        channel, selection, score``) followed by every other column of the tables (as
+        strings), sorted by recording, begin, end, channel and selection. One event per
+        selection even when a table repeats it for several views. ``quality`` comes from a
+        ``Quality`` column, ``score`` from ``Score`` or ``Confidence``; both are null where
+        absent.
+
+    Notes
+    -----
+    The audio file of a row is its ``Begin File``, else the base name of its ``Begin Path``
+    (Windows or POSIX). With a ``File Offset (s)`` (or ``File Offset``) column, the event's
+    own-file times are ``begin = offset`` and ``end = offset + (End Time - Begin Time)``;
+    otherwise ``Begin Time``/``End Time`` are the file's times. A table without a file
+    column belongs to the audio named by its stem: ``X.Table.1.selections.txt``,
+    ``X.selections.txt`` and ``X.txt`` give ``X.wav`` or, under ``audio_root``, the one
+    audio file named ``X.*`` or else starting with ``X``.
+
+    Raises
+    ------
+    AnnotationError
+        Missing or empty file, missing time columns, non-numeric or negative times, begin
+        after end, an unknown ``label_column``, an audio file that cannot be found (or is
+        ambiguous) under ``audio_root``; the message names the file and line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "tape1.Table.1.selections.txt").write_text(
+    ...     "Selection\\tView\\tChannel\\tBegin Time (s)\\tEnd Time (s)\\tAnnotation\\n"
+    ...     "1\\tWaveform 1\\t1\\t1.5\\t1.8\\thum\\n"
+    ...     "1\\tSpectrogram 1\\t1\\t1.5\\t1.8\\thum\\n")
+    >>> ev = read_raven(d / "tape1.Table.1.selections.txt")
+    >>> ev[["recording", "begin_s", "end_s", "label"]].values.tolist()
+    [['tape1.wav', 1.5, 1.8, 'hum']]
+    """
+    root = None if audio_root is None else Path(audio_root)
+    resolver = AudioResolver(root)
+    frames = [
+        _read_one(path, label_column=label_column, resolver=resolver)
+        for path in _as_paths(paths)
+    ]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return EVENTS.empty()
+    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for col in events.columns:
+        if col not in EVENTS.names:
+            events[col] = events[col].astype(object).where(events[col].notna(), "")
+    if root is not None:
+        events = _clip_to_audio(events, resolver)
+    events = events.sort_values(
+        ["recording", "begin_s", "end_s", "channel", "selection"], kind="mergesort"
+    ).reset_index(drop=True)
+    return EVENTS.validate(events)
+
+
+def _read_one(path: Path, *, label_column: str | None, resolver: AudioResolver) -> pd.DataFrame:
+    table = read_raven_text(path)
+    begin_col = find_column(table.columns, _BEGIN)
+    end_col = find_column(table.columns, _END)
+    if begin_col is None or end_col is None:
+        raise AnnotationError(
+            f"table lacks a '{_BEGIN}' / '{_END}' column (ANIMAL-SPOT's 'Begin time (s)' "
+            f"also accepted); got columns {table.columns}",
+            path=path,
+            line=1,
+        )
+    if label_column is not None:
+        label_col = find_column(table.columns, label_column)
+        if label_col is None:
+            raise AnnotationError(
+                f"label column {label_column!r} not found; columns are {table.columns}",
+                path=path,
+                line=1,
+            )
+    else:
+        label_col = next(
+            (c for c in (find_column(table.columns, n) for n in LABEL_COLUMNS) if c), None
+        )
+    score_col = next(
+        (c for c in (find_column(table.columns, n) for n in SCORE_COLUMNS) if c), None
+    )
+    table = _dedupe_views(table)
+    n = len(table.rows)
+    if n == 0:
+        return EVENTS.empty()
+    lines = table.lines
+    cell = table.column
+
+    begin = parse_floats(cell(begin_col), path, lines, begin_col)
+    end = parse_floats(cell(end_col), path, lines, end_col)
+    for i in range(n):
+        if np.isnan(begin[i]) or np.isnan(end[i]):
+            raise AnnotationError(
+                f"empty '{begin_col if np.isnan(begin[i]) else end_col}' cell; expected seconds",
+                path=path,
+                line=lines[i],
+            )
+        if begin[i] < 0 or end[i] < 0:
+            raise AnnotationError(
+                f"negative time (begin {begin[i]}, end {end[i]}); expected seconds >= 0",
+                path=path,
+                line=lines[i],
+            )
+        if begin[i] > end[i]:
+            raise AnnotationError(
+                f"begin time {begin[i]} is after end time {end[i]}", path=path, line=lines[i]
+            )
+    offset_col = next((c for c in (find_column(table.columns, o) for o in _OFFSETS) if c), None)
+    if offset_col is not None:
+        offsets = parse_floats(cell(offset_col), path, lines, offset_col)
+        has = ~np.isnan(offsets)
+        if np.any(offsets[has] < 0):
+            bad = int(np.flatnonzero(has & (offsets < 0))[0])
+            raise AnnotationError(f"negative '{offset_col}'", path=path, line=lines[bad])
+        # Where the offset equals Begin Time the table's times are the file's own: keep
+        # End Time as written instead of offset + (end - begin), which rounds.
+        same = has & (offsets == begin)
+        shifted = has & ~same
+        end = np.where(shifted, offsets + (end - begin), end)
+        begin = np.where(has, offsets, begin)
+
+    recordings = _recordings(table, path, resolver)
+    out: dict[str, object] = {
+        "recording": recordings,
+        "begin_s": begin,
+        "end_s": end,
+        "low_hz": _floats(table, "Low Freq (Hz)", path),
+        "high_hz": _floats(table, "High Freq (Hz)", path),
+        "label": [v.strip() for v in cell(label_col)] if label_col else [""] * n,
+        "quality": _ints(table, "Quality", path),
+        "channel": _ints(table, "Channel", path, default=1),
+        "selection": _ints(table, "Selection", path, fallback=range(1, n + 1)),
+        "score": _floats(table, score_col, path) if score_col else [None] * n,
+    }
+    consumed = {begin_col, end_col, label_col, score_col, offset_col}
+    for name in ("Low Freq (Hz)", "High Freq (Hz)", "Quality", "Channel", "Selection"):
+        consumed.add(find_column(table.columns, name))
+    for col in table.columns:
+        if col in consumed:
+            continue
+        key = col if col not in out else f"raven_{col}"
+        out[key] = list(cell(col))
+    return pd.DataFrame(out)
+
+
+def _dedupe_views(table: RavenTable) -> RavenTable:
+    sel = find_column(table.columns, "Selection")
+    if sel is None:
+        return table
+    view = find_column(table.columns, "View")
+    file_col = find_column(table.columns, "Begin File")
+    keep: dict[tuple[str, str], int] = {}
+    sels, files = table.column(sel), table.column(file_col)
+    for i in range(len(table.rows)):
+        key = (sels[i], files[i])
+        if key[0] == "":
+            keep[(f"#{i}", "")] = i
+        elif key not in keep:
+            keep[key] = i
+        elif _is_spectrogram(table.cell(i, view)) and not _is_spectrogram(
+            table.cell(keep[key], view)
+        ):
+            keep[key] = i
+    chosen = sorted(keep.values())
+    return table.subset(chosen)
+
+
+def _is_spectrogram(view: str) -> bool:
+    return view.lower().startswith("spectrogram")
+
+
+def _recordings(table: RavenTable, path: Path, resolver: AudioResolver) -> list[str]:
+    file_col = find_column(table.columns, "Begin File")
+    path_col = find_column(table.columns, "Begin Path")
+    stem_audio: str | None = None
+    out = []
+    names, fulls = table.column(file_col), table.column(path_col)
+    for i, line in enumerate(table.lines):
+        name, full = names[i], fulls[i]
+        if not name and full:
+            name = full.replace("\\", "/").rsplit("/", 1)[-1]
+        if name:
+            out.append(resolver.resolve_named(name, full, path, line))
+        else:
+            if stem_audio is None:
+                stem_audio = resolver.resolve_stem(path)
+            out.append(stem_audio)
+    return out
+
+
+def _floats(table: RavenTable, name: str, path: Path) -> list[float | None]:
+    col = find_column(table.columns, name)
+    if col is None:
+        return [None] * len(table.rows)
+    values = parse_floats(table.column(col), path, table.lines, col)
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+def _ints(
+    table: RavenTable,
+    name: str,
+    path: Path,
+    *,
+    default: int | None = None,
+    fallback: Iterable[int] | None = None,
+) -> list[int | None]:
+    col = find_column(table.columns, name)
+    if col is None:
+        return list(fallback) if fallback is not None else [default] * len(table.rows)
+    values = [parse_int(v, path, ln, col) for v, ln in zip(table.column(col), table.lines)]
+    return [default if v is None else v for v in values]
+
+
+def _clip_to_audio(events: pd.DataFrame, resolver: AudioResolver) -> pd.DataFrame:
+    duration = events["recording"].map(resolver.duration).to_numpy(np.float64)
+    beyond = events["begin_s"].to_numpy(np.float64) >= duration
+    if beyond.any():
+        _log.warning(
+            "dropped %d of %d events beyond the end of their audio", int(beyond.sum()), len(events)
+        )
+    events = events.loc[~beyond].reset_index(drop=True)
+    duration = duration[~beyond]
+    over = events["end_s"].to_numpy(np.float64) > duration
+    if over.any():
+        _log.warning("cut %d events running past the end of their audio", int(over.sum()))
+        events.loc[over, "end_s"] = duration[over]
+    return events
+
+
+def _text(value: object, what: str, path: Path) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    if "\t" in text or "\n" in text or "\r" in text:
+        raise AnnotationError(
+            f"{what} value {text!r} holds a tab or line break; Raven cells cannot", path=path
+        )
+    return text
+
+
+def write_raven(
+    events: pd.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    label_column: str = "Annotation",
+    score_column: str = "Score",
+    durations: Mapping[str, float] | None = None,
+) -> Path:
+    """Write events as a Raven Pro selection table, atomically.
+
+    Columns: ``Selection, View, Channel, Begin Time (s), End Time (s), Low Freq (Hz),
+    High Freq (Hz), Begin File, Begin Path, File Offset (s)``, the label column, then
+    ``Quality`` and the score column when any value is present, then every extra column of
+    ``events``. ``Begin File`` is the recording's base name, ``Begin Path`` the recording
+    and ``File Offset (s)`` the begin time in the recording, so the table is a multi-file
+    table whatever the number of recordings. Selections keep their numbers when these are
+    present and unique, else are numbered 1..n.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        EVENTS table (validated).
+    path : path-like
+        Destination (``*.selections.txt``); parent folders are created.
+    label_column : str, default "Annotation"
+        Header of the label column.
+    score_column : str, default "Score"
+        Header of the score column.
+    durations : mapping, optional
+        Duration in seconds of each recording. When given, ``Begin Time (s)`` runs on the
+        concatenated timeline of the recordings in sorted order, as Raven Pro writes
+        multi-file tables; otherwise it equals the file's time.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Raises
+    ------
+    AnnotationError
+        A cell holding a tab or line break, or a recording missing from ``durations``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "det.selections.txt"
+    >>> ev = pd.DataFrame({"recording": ["a.wav"], "begin_s": [1.25], "end_s": [1.5],
+    ...                    "label": ["hum"], "score": [0.9]})
+    >>> _ = write_raven(ev, p)
+    >>> print(p.read_text().splitlines()[0].replace("\\t", "|"))
+    Selection|View|Channel|Begin Time (s)|End Time (s)|Low Freq (Hz)|High Freq (Hz)|Begin File|Begin Path|File Offset (s)|Annotation|Score
+    >>> read_raven(p)[["recording", "begin_s", "end_s", "label", "score"]].values.tolist()
+    [['a.wav', 1.25, 1.5, 'hum', 0.9]]
+    """
+    p = Path(path)
+    ev = EVENTS.validate(events, path=p)
+    n = len(ev)
+    sel = ev["selection"]
+    if n and sel.notna().all() and sel.is_unique:
+        selection = [int(v) for v in sel]
+    else:
+        selection = list(range(1, n + 1))
+    begin = ev["begin_s"].to_numpy(np.float64)
+    end = ev["end_s"].to_numpy(np.float64)
+    timeline = begin.copy()
+    if durations is not None:
+        start_of: dict[str, float] = {}
+        total = 0.0
+        for rec in sorted(set(ev["recording"])):
+            if rec not in durations:
+                raise AnnotationError(f"durations lack recording {rec!r}", path=p)
+            start_of[rec] = total
+            total += float(durations[rec])
+        timeline = begin + ev["recording"].map(start_of).to_numpy(np.float64)
+    header = list(_STANDARD[:8]) + ["Begin Path", "File Offset (s)", label_column]
+    write_quality = bool(ev["quality"].notna().any())
+    write_score = bool(ev["score"].notna().any())
+    if write_quality:
+        header.append("Quality")
+    if write_score:
+        header.append(score_column)
+    taken = {norm(h) for h in header} | {norm(c) for c in _STANDARD} | {norm("Begin time (s)")}
+    extras = [c for c in ev.columns if c not in EVENTS.names and norm(str(c)) not in taken]
+    header += [str(c) for c in extras]
+
+    def num(v: object) -> str:
+        return "" if pd.isna(v) else repr(float(v))
+
+    lines = ["\t".join(header)]
+    for i in range(n):
+        rec = _text(ev["recording"].iat[i], "recording", p)
+        ch = ev["channel"].iat[i]
+        row = [
+            str(selection[i]),
+            "Spectrogram 1",
+            "1" if pd.isna(ch) else str(int(ch)),
+            repr(float(timeline[i])),
+            repr(float(timeline[i] + (end[i] - begin[i]))),
+            num(ev["low_hz"].iat[i]),
+            num(ev["high_hz"].iat[i]),
+            rec.rsplit("/", 1)[-1],
+            rec,
+            repr(float(begin[i])),
+            _text(ev["label"].iat[i], "label", p),
+        ]
+        if write_quality:
+            q = ev["quality"].iat[i]
+            row.append("" if pd.isna(q) else str(int(q)))
+        if write_score:
+            row.append(num(ev["score"].iat[i]))
+        row += [_text(ev[c].iat[i], str(c), p) for c in extras]
+        lines.append("\t".join(row))
+    atomic_write_text(p, "\n".join(lines) + "\n")
+    return p

@@ -1,0 +1,250 @@
+"""Self-describing model files: network weights plus every preprocessing setting.
+
+A model file holds the network's state dict, the :func:`build_model` arguments, the full
+spectrogram config (normalisation included), the window length and the ordered class names,
+so prediction takes every setting from the file and cannot drift from training. Files are
+written atomically and read with ``torch.load(weights_only=True)``: plain tensors and
+primitives only, no code execution. Metadata is stored as one JSON string.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from alpacaspot._atomic import atomic_write_bytes
+from alpacaspot.errors import ModelError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from alpacaspot.dsp import SpectrogramConfig
+
+__all__ = ["ModelBundle", "save_model", "load_model", "MODEL_FORMAT", "MODEL_FORMAT_VERSION"]
+
+MODEL_FORMAT = "alpacaspot-model"
+MODEL_FORMAT_VERSION = 1
+
+
+@dataclass
+class ModelBundle:
+    """A trained network with everything needed to feed it.
+
+    Attributes
+    ----------
+    network : torch.nn.Module
+        The classifier (logits out).
+    spectrogram_config : SpectrogramConfig
+        Front end of training, normalisation included.
+    window_s : float
+        Window length in seconds the network was trained on.
+    classes : tuple of str
+        Class names in logit order, e.g. ``("noise", "target")``.
+    provenance : dict
+        JSON-compatible facts: data variant, config, epoch, metrics, package version.
+    architecture : dict
+        The :func:`build_model` keyword arguments.
+
+    Examples
+    --------
+    >>> from alpacaspot.dsp import SpectrogramConfig  # doctest: +SKIP
+    >>> cfg = SpectrogramConfig(sr=48000, n_fft=2048, hop_length=1024, fmin=0, fmax=4000,
+    ...                         n_freq_bins=128)  # doctest: +SKIP
+    >>> b = ModelBundle(build_model(width=8), cfg, 0.4, ("noise", "target"))  # doctest: +SKIP
+    >>> b.window_frames  # doctest: +SKIP
+    17
+    """
+
+    network: nn.Module
+    spectrogram_config: SpectrogramConfig
+    window_s: float
+    classes: tuple[str, ...]
+    provenance: dict[str, Any] = field(default_factory=dict)
+    architecture: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.classes = tuple(str(c) for c in self.classes)
+        self.window_s = float(self.window_s)
+        if not self.architecture:
+            self.architecture = dict(getattr(self.network, "architecture", {}))
+
+    @property
+    def window_frames(self) -> int:
+        """Spectrogram frames of one window: ``1 + (ceil(window_s*sr) - n_fft) // hop``."""
+        return int(self.spectrogram_config.window_frames(self.window_s))
+
+    @property
+    def normalization(self) -> str:
+        """The spectrogram normalisation (stored in the spectrogram config)."""
+        return str(self.spectrogram_config.normalization)
+
+    @property
+    def target_index(self) -> int:
+        """Index of the ``target`` class (the last class when there is none)."""
+        return self.classes.index("target") if "target" in self.classes else len(self.classes) - 1
+
+
+def _json_safe(value: Any) -> Any:
+    """Round-trip through JSON so that only primitives are stored."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> Path:
+    """Write a model bundle to one file, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file (conventionally ``<model_dir>/model.pt``); parent folders are created.
+    bundle : ModelBundle
+        What to store. ``bundle.architecture`` must hold the :func:`build_model` arguments.
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Examples
+    --------
+    >>> save_model("model.pt", bundle)  # doctest: +SKIP
+    PosixPath('model.pt')
+    """
+    path = Path(path)
+    arch = dict(bundle.architecture or getattr(bundle.network, "architecture", {}))
+    if not arch:
+        raise ModelError("the bundle has no architecture (build_model arguments)", path=path)
+    meta = {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "architecture": arch,
+        "spectrogram_config": bundle.spectrogram_config.to_dict(),
+        "window_s": float(bundle.window_s),
+        "classes": list(bundle.classes),
+        "provenance": bundle.provenance,
+    }
+    state = {k: v.detach().to("cpu").clone() for k, v in bundle.network.state_dict().items()}
+    payload = {
+        "format": MODEL_FORMAT,
+        "meta_json": json.dumps(_json_safe(meta), sort_keys=True),
+        "state_dict": state,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()  # saved via a buffer: the archive's inner name never varies
+    torch.save(payload, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+    return path
+
+
+def _torch_load(path: Path, device: str) -> Any:
+    if not path.is_file():
+        raise ModelError("model file not found", path=path)
+    try:
+        return torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
+        raise ModelError(
+            "not a loadable model file (expected a torch file holding only tensors and "
+            f"primitives): {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+            path=path,
+        ) from None
+
+
+def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> ModelBundle:
+    from alpacaspot.dsp import SpectrogramConfig
+
+    from alpacaspot.models.network import build_model
+
+    try:
+        meta = json.loads(payload["meta_json"])
+        arch = meta["architecture"]
+        spec = SpectrogramConfig.from_dict(meta["spectrogram_config"])
+        window_s = float(meta["window_s"])
+        classes = tuple(meta["classes"])
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"corrupt model metadata: {exc!r}", path=path) from None
+    if meta.get("format_version", 0) > MODEL_FORMAT_VERSION:
+        raise ModelError(
+            f"model format version {meta['format_version']} is newer than this alpacaspot "
+            f"supports ({MODEL_FORMAT_VERSION})",
+            path=path,
+        )
+    try:
+        net = build_model(**arch)
+        net.load_state_dict(payload["state_dict"])
+    except Exception as exc:  # noqa: BLE001
+        raise ModelError(f"weights do not fit the stored architecture {arch}: {exc}", path=path)
+    net.to(device).eval()
+    return ModelBundle(
+        network=net,
+        spectrogram_config=spec,
+        window_s=window_s,
+        classes=classes,
+        provenance=dict(meta.get("provenance") or {}),
+        architecture=dict(arch),
+    )
+
+
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    device: str = "cpu",
+    sequence_len_s: float | None = None,
+    normalization: str = "minmax",
+) -> ModelBundle:
+    """Load a model file written by :func:`save_model` or an ANIMAL-SPOT ``.pk`` file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        ``model.pt`` of ours, or ANIMAL-SPOT's ``ANIMAL-SPOT.pk``.
+    device : str
+        Torch device for the network (``"cpu"``, ``"cuda"``, ...).
+    sequence_len_s, normalization
+        Only for ANIMAL-SPOT files, which do not store them: the window length in seconds
+        (required for such files) and the normalisation (``"minmax"`` for ``min_max_norm``).
+        Ignored for our own files, which store both.
+
+    Returns
+    -------
+    ModelBundle
+        The network in eval mode on ``device`` with its preprocessing settings.
+
+    Raises
+    ------
+    ModelError
+        Missing file, a file holding anything but tensors and primitives, or weights that do
+        not fit; the message names the file.
+
+    Examples
+    --------
+    >>> bundle = load_model("TRAINING/runs/models/v1/models/model.pt")  # doctest: +SKIP
+    >>> bundle.classes, bundle.window_frames  # doctest: +SKIP
+    (('noise', 'target'), 17)
+    """
+    path = Path(path)
+    payload = _torch_load(path, device)
+    if isinstance(payload, dict) and payload.get("format") == MODEL_FORMAT:
+        return _bundle_from_payload(payload, path, device)
+    if isinstance(payload, dict) and "encoderState" in payload:
+        from alpacaspot.models.animalspot_import import bundle_from_animalspot
+
+        if sequence_len_s is None:
+            raise ModelError(
+                "ANIMAL-SPOT model files do not store the window length: pass "
+                "sequence_len_s (the predict.cfg's sequence_len, in seconds)",
+                path=path,
+            )
+        bundle = bundle_from_animalspot(
+            payload, path=path, sequence_len_s=sequence_len_s, normalization=normalization
+        )
+        bundle.network.to(device).eval()
+        return bundle
+    raise ModelError(
+        "not an alpacaspot or ANIMAL-SPOT model file (expected a dict with "
+        f"'format': '{MODEL_FORMAT}' or ANIMAL-SPOT's 'encoderState')",
+        path=path,
+    )

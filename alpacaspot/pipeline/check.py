@@ -1,0 +1,348 @@
+"""Pre-run checks of a pipeline root: find every problem before anything is submitted.
+
+On a cluster a mistake found after submission costs hours in the queue. :func:`check` looks at
+every input the next stage needs (corpus index against the audio on disk, variants files,
+dataset variants, trained models, Slurm settings, free disk) without running anything heavy,
+and reports all problems at once, each with the file and what to do about it.
+
+Stages and what they check:
+
+``"train"``
+    the training variants file, every active variant's dataset (non-empty splits with both
+    classes, clip files present) and its corpus, the training Slurm settings and scripts, and
+    room for models and checkpoints.
+``"benchmark"``
+    the benchmark variants file (thresholds in (0, 1), hop not longer than the window, no
+    duplicate tags), the benchmark corpus against its audio, the trained models the benchmark
+    names (present, spectrogram settings as trained), the prediction Slurm settings and
+    scripts, and room for the window scores.
+``"evaluate"``
+    the generated ``eval.cfg`` files, the window scores they read, the evaluation Slurm
+    settings (no GPU request) and scripts, and room for the detections.
+
+``stage=None`` checks every stage whose inputs are present: training always, the benchmark
+when a benchmark variants file or ``BENCHMARK/cfg`` exists, evaluation when ``eval.cfg`` files
+exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from alpacaspot.errors import AlpacaspotError, ConfigError
+
+__all__ = ["Problem", "CheckReport", "STAGES", "check", "require_ok"]
+
+_log = logging.getLogger(__name__)
+
+#: The stages :func:`check` knows, in pipeline order.
+STAGES: tuple[str, ...] = ("train", "benchmark", "evaluate")
+
+_SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found by :func:`check`.
+
+    Parameters
+    ----------
+    stage : str
+        The stage whose inputs hold the problem (``"train"``, ``"benchmark"``,
+        ``"evaluate"``).
+    path : str or None
+        The file or folder to look at.
+    message : str
+        What is wrong.
+    hint : str
+        What to do about it.
+    severity : {"error", "warning"}
+        Errors make the check fail; warnings are reported only.
+
+    Examples
+    --------
+    >>> p = Problem("train", "TRAINING/x.json", "file missing", "create it")
+    >>> p.severity
+    'error'
+    """
+
+    stage: str
+    path: str | None
+    message: str
+    hint: str = ""
+    severity: str = "error"
+
+    def __post_init__(self) -> None:
+        if self.severity not in _SEVERITIES:
+            raise ValueError(f"severity must be one of {_SEVERITIES}, got {self.severity!r}")
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The problem as a JSON-ready dict."""
+        return {
+            "stage": self.stage,
+            "severity": self.severity,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    def format(self) -> str:
+        """One readable entry: severity, stage, file, message and hint."""
+        where = f" {self.path}:" if self.path else ""
+        text = f"[{self.severity}] {self.stage}:{where} {self.message}"
+        if self.hint:
+            text += f"\n    -> {self.hint}"
+        return text
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """All problems found by :func:`check`.
+
+    Attributes
+    ----------
+    root : str
+        The pipeline root checked.
+    stages : tuple of str
+        The stages checked.
+    problems : tuple of Problem
+        Every problem, errors and warnings, in the order found.
+    checks : tuple of str
+        Names of the checks run (for the record).
+
+    Examples
+    --------
+    >>> r = CheckReport(root=".", stages=("train",), problems=())
+    >>> r.ok
+    True
+    >>> r.format().splitlines()[0]
+    'alpacaspot check of .: stages train: OK (0 errors, 0 warnings)'
+    """
+
+    root: str
+    stages: tuple[str, ...]
+    problems: tuple[Problem, ...]
+    checks: tuple[str, ...] = ()
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems of severity ``"error"``."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems of severity ``"warning"``."""
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem is an error."""
+        return not self.errors
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as a JSON-ready dict (``ok``, ``root``, ``stages``, ``problems``)."""
+        return {
+            "ok": self.ok,
+            "root": self.root,
+            "stages": list(self.stages),
+            "n_errors": len(self.errors),
+            "n_warnings": len(self.warnings),
+            "checks": list(self.checks),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        """The report as indented JSON text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    def format(self) -> str:
+        """A readable multi-line report, errors first."""
+        status = "OK" if self.ok else "FAILED"
+        head = (
+            f"alpacaspot check of {self.root}: stages {', '.join(self.stages) or '-'}: "
+            f"{status} ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        )
+        lines = [head]
+        lines.extend(p.format() for p in self.errors)
+        lines.extend(p.format() for p in self.warnings)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class _Collector:
+    """Gathers problems; :meth:`guard` turns a raised error into one problem."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.checks: list[str] = []
+
+    def add(
+        self,
+        stage: str,
+        path: str | os.PathLike[str] | None,
+        message: str,
+        hint: str = "",
+        *,
+        severity: str = "error",
+    ) -> None:
+        self.problems.append(
+            Problem(stage, None if path is None else os.fspath(path), message, hint, severity)
+        )
+
+    @contextlib.contextmanager
+    def guard(
+        self,
+        stage: str,
+        name: str,
+        path: str | os.PathLike[str] | None = None,
+        hint: str = "",
+    ) -> Iterator[None]:
+        self.checks.append(f"{stage}:{name}")
+        try:
+            yield
+        except AlpacaspotError as exc:
+            where = exc.path if exc.path is not None else path
+            message = exc.message if exc.line is None else f"line {exc.line}: {exc.message}"
+            self.add(stage, where, message, hint)
+        except OSError as exc:
+            where = exc.filename if exc.filename else path
+            self.add(stage, where, f"{name}: {exc.strerror or exc}", hint)
+
+
+def _stages_for(root: Path, stage: str | None, context: object) -> tuple[str, ...]:
+    if stage is not None:
+        if stage not in STAGES:
+            raise ConfigError(f"unknown stage {stage!r}; expected one of {list(STAGES)}")
+        return (stage,)
+    from alpacaspot.pipeline import check_runs
+
+    return check_runs.present_stages(root, context)
+
+
+def check(
+    root: str | os.PathLike[str] = ".",
+    *,
+    stage: str | None = None,
+    train_variants: str | os.PathLike[str] | None = None,
+    benchmark_variants: str | os.PathLike[str] | None = None,
+    corpus_root: str | os.PathLike[str] | None = None,
+    run_sbatch: bool = True,
+) -> CheckReport:
+    """Check every input a pipeline stage needs; report all problems at once.
+
+    Nothing heavy runs: tables and headers are read, files are listed and stat-ed, and models
+    are loaded (torch is imported only when the benchmark stage is checked and models exist).
+
+    Parameters
+    ----------
+    root : path-like
+        The pipeline root, holding ``TRAINING/`` and ``BENCHMARK/``.
+    stage : {"train", "benchmark", "evaluate"}, optional
+        The stage about to run; None checks every stage whose inputs are present.
+    train_variants, benchmark_variants : path-like, optional
+        The variants files; by default the copies the factories keep under ``root`` (or the
+        seed's ``tools/train_variants.json`` and ``tools/benchmark_variants.json``).
+    corpus_root : path-like, optional
+        The benchmark corpus; by default the one the benchmark factory recorded.
+    run_sbatch : bool
+        Run ``sbatch --test-only`` on the generated job scripts when ``sbatch`` exists.
+
+    Returns
+    -------
+    CheckReport
+        ``report.ok`` is True when no problem is an error.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> report = check(tempfile.mkdtemp(), stage="train")
+    >>> report.ok
+    False
+    >>> print(report.format())  # doctest: +SKIP
+    alpacaspot check of /tmp/...: stages train: FAILED (1 errors, 0 warnings)
+    [error] train: no training variants file found ...
+    """
+    from alpacaspot.pipeline import check_runs
+
+    root_path = Path(root)
+    found = _Collector()
+    context = check_runs.locate(
+        root_path,
+        train_variants=train_variants,
+        benchmark_variants=benchmark_variants,
+        corpus_root=corpus_root,
+    )
+    stages = _stages_for(root_path, stage, context)
+    if not root_path.is_dir():
+        found.add(stages[0] if stages else "train", root_path, "pipeline root is not a folder",
+                  "pass the folder that holds TRAINING/ and BENCHMARK/")
+    else:
+        for name in stages:
+            check_runs.check_stage(found, root_path, name, context, run_sbatch=run_sbatch)
+    report = CheckReport(
+        root=os.fspath(root_path),
+        stages=stages,
+        problems=tuple(found.problems),
+        checks=tuple(found.checks),
+    )
+    _log.info("check %s: %d errors, %d warnings", root_path, len(report.errors),
+              len(report.warnings))
+    return report
+
+
+def require_ok(
+    root: str | os.PathLike[str] = ".",
+    stage: str | None = None,
+    **kwargs: object,
+) -> CheckReport:
+    """Run :func:`check` and raise when it finds an error.
+
+    Factories and drivers call this before they generate or submit anything, so that a
+    broken input stops the pipeline with the full report instead of hours later in the queue.
+
+    Parameters
+    ----------
+    root : path-like
+        The pipeline root.
+    stage : str, optional
+        The stage about to run (see :func:`check`).
+    **kwargs
+        Passed on to :func:`check` (``train_variants``, ``benchmark_variants``,
+        ``corpus_root``, ``run_sbatch``).
+
+    Returns
+    -------
+    CheckReport
+        The report (it may hold warnings).
+
+    Raises
+    ------
+    ConfigError
+        When the report holds an error; the message is the full report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> require_ok(tempfile.mkdtemp(), "train")  # doctest: +SKIP
+    Traceback (most recent call last):
+    alpacaspot.errors.ConfigError: ...: pre-run check failed ...
+    """
+    report = check(root, stage=stage, **kwargs)  # type: ignore[arg-type]
+    for problem in report.warnings:
+        _log.warning("%s", problem.format())
+    if not report.ok:
+        raise ConfigError(
+            "pre-run check failed (run `alpacaspot check` after fixing, or pass --no-check "
+            "to skip):\n" + report.format(),
+            path=os.fspath(root),
+        )
+    return report
+

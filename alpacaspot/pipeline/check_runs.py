@@ -1,0 +1,414 @@
+"""Pre-run checks per stage: which inputs each stage needs and where they live.
+
+Used by :func:`alpacaspot.pipeline.check`. :func:`locate` finds the variants files and the
+benchmark corpus, :func:`present_stages` picks the stages worth checking when none is named,
+and :func:`check_stage` runs one stage's checks, each guarded so that a raised
+:class:`~alpacaspot.errors.AlpacaspotError` becomes one reported problem and the other checks
+still run. torch is imported only to load models for the benchmark stage.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from alpacaspot.errors import AlpacaspotError
+from alpacaspot.pipeline import check_data, check_slurm
+from alpacaspot.pipeline.check_variants import (
+    find_variants_file,
+    load_benchmark,
+    load_train,
+    slurm_dict,
+    train_extra_keys,
+    variant_settings,
+)
+from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
+
+__all__ = ["Context", "locate", "present_stages", "check_stage"]
+
+# Rough output sizes for the free-disk check.
+_PARAMS = {18: 11.2e6, 34: 21.3e6, 50: 23.5e6}
+_CHECKPOINTS_KEPT = 5
+_BYTES_PER_WINDOW = 64  # one window-score row (Parquet, uncompressed upper bound)
+_BYTES_PER_DETECTION_FILE = 64 * 1024
+_MODEL_FILES = ("model.pt", "ANIMAL-SPOT.pk")
+_SPEC_FIELDS = ("sr", "n_fft", "hop_length", "n_freq_bins", "fmin", "fmax", "normalization")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a pipeline root's inputs are (found by :func:`locate`)."""
+
+    root: Path
+    train_variants: Path | None
+    benchmark_variants: Path | None
+    corpus_root: Path | None
+
+
+def locate(
+    root: Path,
+    *,
+    train_variants: str | os.PathLike[str] | None = None,
+    benchmark_variants: str | os.PathLike[str] | None = None,
+    corpus_root: str | os.PathLike[str] | None = None,
+) -> Context:
+    """Find the variants files and the benchmark corpus of a pipeline root.
+
+    Explicit arguments win; otherwise the copies the factories keep under ``root`` are used.
+
+    Examples
+    --------
+    >>> locate(Path("/nonexistent")).train_variants is None
+    True
+    """
+    return Context(
+        root=root,
+        train_variants=Path(train_variants) if train_variants is not None
+        else find_variants_file(root, "train"),
+        benchmark_variants=Path(benchmark_variants) if benchmark_variants is not None
+        else find_variants_file(root, "benchmark"),
+        corpus_root=None if corpus_root is None else Path(corpus_root),
+    )
+
+
+def _eval_cfgs(root: Path) -> list[Path]:
+    cfg = root / "BENCHMARK" / "cfg"
+    if not cfg.is_dir():
+        return []
+    return sorted(cfg.glob("*/*/eval.cfg"))
+
+
+def present_stages(root: Path, context: Context) -> tuple[str, ...]:
+    """The stages whose inputs exist: training always, then benchmark and evaluation.
+
+    Examples
+    --------
+    >>> present_stages(Path("/nonexistent"), locate(Path("/nonexistent")))
+    ('train',)
+    """
+    stages = ["train"]
+    if context.benchmark_variants is not None or (root / "BENCHMARK" / "cfg").is_dir():
+        stages.append("benchmark")
+    if _eval_cfgs(root):
+        stages.append("evaluate")
+    return tuple(stages)
+
+
+def check_stage(found: object, root: Path, stage: str, context: Context, *,
+                run_sbatch: bool = True) -> None:
+    """Run every check of one stage, adding problems to ``found`` (a collector)."""
+    if stage == "train":
+        _check_train(found, root, context, run_sbatch)
+    elif stage == "benchmark":
+        _check_benchmark(found, root, context, run_sbatch)
+    else:
+        _check_evaluate(found, root, context, run_sbatch)
+
+
+def _scripts(folder: Path, patterns: Iterable[str]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    out: set[Path] = set()
+    for pattern in patterns:
+        out.update(folder.glob(pattern))
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------------------- train
+
+
+def _load_train(found, root: Path, context: Context, stage: str) -> TrainVariants | None:  # type: ignore[no-untyped-def]
+    if context.train_variants is None:
+        found.add(stage, root, "no training variants file found",
+                  "pass train_variants= or run alpacaspot.pipeline.training_factory with your "
+                  "train_variants.json (the seed keeps it in tools/train_variants.json)")
+        return None
+    plan: TrainVariants | None = None
+    with found.guard(stage, "train variants", context.train_variants,
+                     "fix the training variants file"):
+        plan = load_train(context.train_variants, root=root)
+    return plan
+
+
+def _check_train(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+    stage = "train"
+    plan = _load_train(found, root, context, stage)
+    if plan is not None:
+        corpora: set[Path] = set()
+        for name in plan.active:
+            dataset = plan.dataset_dir(name)
+            with found.guard(stage, f"dataset {name}", dataset):
+                check_data.check_dataset(found, stage, dataset)
+            corpora.add(dataset.parent)
+        for corpus in sorted(corpora):
+            marks = ("corpus_recordings.parquet", "corpus_index.parquet", "corpus_index.json")
+            if any((corpus / m).exists() for m in marks):
+                with found.guard(stage, f"corpus {corpus.name}", corpus):
+                    check_data.check_corpus(found, stage, corpus)
+        with found.guard(stage, "slurm settings", plan.path):
+            check_slurm.check_slurm_settings(found, stage, slurm_dict(plan.slurm.get("train")),
+                                             plan.path)
+        need = sum(_train_bytes(plan, name) for name in plan.active)
+        with found.guard(stage, "disk space", plan.runs_root):
+            check_slurm.check_disk(found, stage, plan.runs_root, need,
+                                   f"{len(plan.active)} model(s) and their checkpoints")
+    for cfg in sorted((root / "TRAINING" / "cfg").glob("*/alpaca_server.cfg")):
+        with found.guard(stage, "training cfg", cfg, "run the training factory again"):
+            from alpacaspot.io.animalspot import read_cfg
+
+            read_cfg(cfg, kind="train", extra_keys=train_extra_keys())
+    with found.guard(stage, "job scripts", root / "TRAINING" / "jobs"):
+        check_slurm.check_scripts(found, stage, _scripts(root / "TRAINING" / "jobs",
+                                                         ["*.sbatch"]), run_sbatch=run_sbatch)
+
+
+def _quiet_train(root: Path, context: Context) -> TrainVariants | None:
+    """The training variants when they parse (their problems belong to the train stage)."""
+    if context.train_variants is None:
+        return None
+    try:
+        return load_train(context.train_variants, root=root)
+    except AlpacaspotError:
+        return None
+
+
+def _train_bytes(plan: TrainVariants, name: str) -> int:
+    try:
+        resnet = int(variant_settings(plan, name).get("resnet", 18) or 18)
+    except (TypeError, ValueError):
+        resnet = 18
+    weights = _PARAMS.get(resnet, _PARAMS[50]) * 4
+    # final model + checkpoints holding weights and Adam's two moment buffers
+    return int(weights + _CHECKPOINTS_KEPT * 3 * weights)
+
+
+# ------------------------------------------------------------------------------ benchmark
+
+
+def _check_benchmark(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+    stage = "benchmark"
+    bplan: BenchmarkVariants | None = None
+    if context.benchmark_variants is None:
+        found.add(stage, root, "no benchmark variants file found",
+                  "pass benchmark_variants= or run alpacaspot.pipeline.benchmark_factory with "
+                  "your benchmark_variants.json")
+    else:
+        with found.guard(stage, "benchmark variants", context.benchmark_variants,
+                         "fix the benchmark variants file"):
+            bplan = load_benchmark(context.benchmark_variants)
+    corpus = context.corpus_root or _recorded_corpus(root)
+    if corpus is None:
+        found.add(stage, root, "benchmark corpus unknown: the check could not compare its "
+                  "index with the audio", "pass corpus_root= to alpacaspot.pipeline.check, or run the benchmark "
+                  "factory, which records it",
+                  severity="warning")
+    else:
+        with found.guard(stage, "benchmark corpus", corpus):
+            check_data.check_corpus(found, stage, corpus)
+    tplan = _quiet_train(root, context)
+    models = _benchmark_models(root, tplan)
+    if not models:
+        found.add(stage, root / "TRAINING" / "runs" / "models",
+                  "the benchmark names no trained model", "train the models first (stage train)")
+    for name, path in models:
+        with found.guard(stage, f"model {name}", path):
+            _check_model(found, root, name, path, bplan, tplan)
+    if bplan is not None:
+        with found.guard(stage, "slurm settings", bplan.path):
+            check_slurm.check_slurm_settings(found, stage,
+                                             slurm_dict(bplan.slurm.get("predict")), bplan.path)
+        seconds = check_data.corpus_duration_s(corpus) if corpus is not None else 0.0
+        grids = {(v.seq_len, v.hop) for v in bplan.variants}
+        windows = sum(seconds / hop for _, hop in grids)
+        need = int(len(models) * windows * _BYTES_PER_WINDOW)
+        with found.guard(stage, "disk space", root / "BENCHMARK"):
+            check_slurm.check_disk(found, stage, root / "BENCHMARK", need, "window scores")
+        _stale_outputs(found, root, {n for n, _ in models})
+    with found.guard(stage, "job scripts", root / "BENCHMARK" / "jobs"):
+        check_slurm.check_scripts(found, stage, _scripts(root / "BENCHMARK" / "jobs",
+                                                         ["pred_*.batch"]), run_sbatch=run_sbatch)
+
+
+def _benchmark_models(root: Path, tplan: TrainVariants | None) -> list[tuple[str, Path]]:
+    """(model name, model file) of every model the benchmark names.
+
+    The generated ``predict.cfg`` files name them once the benchmark factory ran; before, the
+    benchmark takes every trained model, and every active training variant should have one.
+    """
+    named: dict[str, Path] = {}
+    for cfg in _tag_cfgs(root, "predict.cfg"):
+        try:
+            value = _read_tag_cfg(cfg).get("model_path")
+        except AlpacaspotError:
+            continue  # reported by the evaluate stage's cfg checks
+        if isinstance(value, str) and value:
+            path = Path(value)
+            named.setdefault(cfg.parent.parent.name, path if path.is_absolute() else root / path)
+    if named:
+        return sorted(named.items())
+    base = root / "TRAINING" / "runs" / "models"
+    names = set(tplan.active) if tplan is not None else set()
+    if base.is_dir():
+        names.update(p.name for p in base.iterdir() if p.is_dir())
+    out = []
+    for name in sorted(names):
+        folder = base / name / "models"
+        files = [folder / f for f in _MODEL_FILES if (folder / f).is_file()]
+        out.append((name, files[0] if files else folder / _MODEL_FILES[0]))
+    return out
+
+
+def _check_model(found, root: Path, name: str, path: Path,  # type: ignore[no-untyped-def]
+                 bplan: BenchmarkVariants | None, tplan: TrainVariants | None) -> None:
+    stage = "benchmark"
+    if not path.is_file():
+        found.add(stage, path, f"trained model '{name}' does not exist",
+                  "train it first (alpacaspot train on its alpaca_server.cfg) or drop it from "
+                  "the benchmark")
+        return
+    from alpacaspot.models import load_model  # torch only here
+
+    seq = bplan.variants[0].seq_len if bplan is not None and bplan.variants else 0.4
+    bundle = load_model(path, sequence_len_s=seq)
+    got = bundle.spectrogram_config
+    want = _trained_settings(root, name, tplan)
+    diffs = []
+    for key, value in want.items():
+        have = bundle.window_s if key == "window_s" else getattr(got, key, None)
+        if have is None or value is None:
+            continue
+        if isinstance(value, float) or isinstance(have, float):
+            same = math.isclose(float(have), float(value), rel_tol=1e-6, abs_tol=1e-9)
+        else:
+            same = str(have) == str(value)
+        if not same:
+            diffs.append(f"{key}={have!r} (variant: {value!r})")
+    if diffs:
+        found.add(stage, path,
+                  f"model '{name}' was trained with other spectrogram settings than its "
+                  f"variant: {', '.join(diffs)}",
+                  "retrain the model or fix the variant so both agree")
+    if bplan is not None:
+        other = sorted({v.seq_len for v in bplan.variants
+                        if not math.isclose(v.seq_len, bundle.window_s, abs_tol=1e-6)})
+        if other:
+            found.add(stage, bplan.path,
+                      f"benchmark window(s) {other} s differ from model '{name}''s training "
+                      f"window {bundle.window_s} s", "scores then come from windows of another "
+                      "length than trained on; make seq_len match if that is not intended",
+                      severity="warning")
+
+
+def _trained_settings(root: Path, name: str, tplan: TrainVariants | None) -> dict[str, object]:
+    """The spectrogram settings a variant asks for (from its cfg, else its variants entry)."""
+    cfg_path = root / "TRAINING" / "cfg" / name / "alpaca_server.cfg"
+    values: dict[str, object] = {}
+    if cfg_path.is_file():
+        from alpacaspot.dsp import SpectrogramConfig
+        from alpacaspot.io.animalspot import read_cfg
+
+        raw = read_cfg(cfg_path, kind="train", extra_keys=train_extra_keys())
+        spec = SpectrogramConfig.from_animalspot_cfg(raw, path=cfg_path)
+        values = {k: getattr(spec, k) for k in _SPEC_FIELDS}
+        if raw.get("sequence_len") not in (None, True):
+            values["window_s"] = float(str(raw["sequence_len"])) / 1000.0
+    elif tplan is not None and name in tplan.variants:
+        entry = variant_settings(tplan, name)
+        values = {k: entry[k] for k in _SPEC_FIELDS if k in entry and k != "normalization"}
+        if entry.get("sequence_len") is not None:
+            values["window_s"] = float(entry["sequence_len"]) / 1000.0
+    return values
+
+
+def _tag_cfgs(root: Path, name: str) -> list[Path]:
+    cfg = root / "BENCHMARK" / "cfg"
+    return sorted(cfg.glob(f"*/*/{name}")) if cfg.is_dir() else []
+
+
+def _read_tag_cfg(path: Path) -> dict[str, object]:
+    from alpacaspot.io.animalspot import read_cfg
+    from alpacaspot.pipeline._cfg_keys import eval_extra_keys, predict_extra_keys
+
+    if path.name == "predict.cfg":
+        return dict(read_cfg(path, kind="predict", extra_keys=predict_extra_keys()))
+    return dict(read_cfg(path, kind="evaluate", extra_keys=eval_extra_keys()))
+
+
+def _recorded_corpus(root: Path) -> Path | None:
+    """The benchmark corpus the benchmark factory wrote into the first tag's cfgs, if any."""
+    for path in _tag_cfgs(root, "predict.cfg")[:1] + _tag_cfgs(root, "eval.cfg")[:1]:
+        try:
+            values = _read_tag_cfg(path)
+        except AlpacaspotError:
+            continue
+        value = values.get("input_file" if path.name == "predict.cfg" else "corpus_root")
+        if isinstance(value, str) and value:
+            corpus = Path(value)
+            return corpus.parent if corpus.suffix == ".parquet" else corpus
+    return None
+
+
+def _stale_outputs(found, root: Path, models: set[str]) -> None:  # type: ignore[no-untyped-def]
+    cfg = root / "BENCHMARK" / "cfg"
+    if not cfg.is_dir():
+        return
+    stale = sorted(p.name for p in cfg.iterdir() if p.is_dir() and p.name not in models)
+    if stale:
+        found.add("benchmark", cfg,
+                  f"outputs of models the benchmark no longer names: {', '.join(stale)}",
+                  "remove old benchmark outputs with `alpacaspot clean --benchmark`",
+                  severity="warning")
+
+
+# ------------------------------------------------------------------------------- evaluate
+
+
+def _check_evaluate(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+    stage = "evaluate"
+    cfgs = _eval_cfgs(root)
+    if not cfgs:
+        found.add(stage, root / "BENCHMARK" / "cfg", "no eval.cfg found",
+                  "run alpacaspot.pipeline.benchmark_factory first")
+    n_tags = 0
+    for cfg in cfgs:
+        with found.guard(stage, "eval cfg", cfg, "run the benchmark factory again"):
+            _check_eval_cfg(found, cfg)
+            n_tags += 1
+    if context.benchmark_variants is not None:
+        with found.guard(stage, "benchmark variants", context.benchmark_variants):
+            bplan = load_benchmark(context.benchmark_variants)
+            check_slurm.check_slurm_settings(found, stage,
+                                             slurm_dict(bplan.slurm.get("evaluate")), bplan.path)
+    with found.guard(stage, "disk space", root / "BENCHMARK"):
+        check_slurm.check_disk(found, stage, root / "BENCHMARK",
+                               n_tags * _BYTES_PER_DETECTION_FILE, "detections")
+    with found.guard(stage, "job scripts", root / "BENCHMARK" / "jobs"):
+        check_slurm.check_scripts(found, stage, _scripts(root / "BENCHMARK" / "jobs",
+                                                         ["eval_*.batch"]), run_sbatch=run_sbatch)
+
+
+def _check_eval_cfg(found, cfg: Path) -> None:  # type: ignore[no-untyped-def]
+    values = _read_tag_cfg(cfg)
+    threshold = values.get("threshold")
+    try:
+        th = float(str(threshold))
+    except ValueError:
+        th = float("nan")
+    if not 0.0 < th < 1.0:
+        found.add("evaluate", cfg, f"threshold={threshold!r} is not in (0, 1)",
+                  "fix the benchmark variants and run the benchmark factory again")
+    pred = values.get("scores_dir") or values.get("prediction_dir")
+    if not isinstance(pred, str) or not pred:
+        found.add("evaluate", cfg, "neither scores_dir nor prediction_dir is set",
+                  "run the benchmark factory again")
+        return
+    root = cfg.parents[4]  # <root>/BENCHMARK/cfg/<model>/<tag>/eval.cfg
+    pred_dir = Path(pred) if Path(pred).is_absolute() else root / pred
+    if not pred_dir.is_dir() or not any(
+        p.suffix in (".parquet", ".log") for p in pred_dir.rglob("*") if p.is_file()
+    ):
+        found.add("evaluate", pred_dir, "no window scores to evaluate yet",
+                  "run the prediction array first (bash BENCHMARK/jobs/pred_models.batch)")

@@ -1,0 +1,341 @@
+"""Training and benchmark variants files (the seed's JSON), parsed strictly.
+
+``train_variants.json``::
+
+    {"globals": {"data_root": "data", "runs_root": "TRAINING/runs", "sr": 48000,
+                 "slurm": {...}},
+     "v3_tape_proportional": {"dataset": "training_corpus_v1/dataset_proportional_by_tape",
+                              "sequence_len": 400, "n_fft": 2048, "hop_length": 1024},
+     "active_variants": ["v3_tape_proportional"]}
+
+Variants may also sit under a ``"variants"`` object. ``benchmark_variants.json`` is the seed's
+list of ``{"seq_len": 0.40, "hop": 0.05, "threshold": 0.90}`` or
+``{"slurm": {...}, "variants": [...]}``. Unknown keys, bad values, missing datasets and
+inactive-but-referenced variants are :class:`~alpacaspot.errors.ConfigError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alpacaspot.errors import ConfigError
+from alpacaspot.io.animalspot import TRAIN_KEYS
+from alpacaspot.pipeline.slurm_settings import SlurmSettings, parse_slurm_block
+
+__all__ = [
+    "TrainVariants",
+    "BenchmarkVariant",
+    "BenchmarkVariants",
+    "load_train_variants",
+    "load_benchmark_variants",
+    "format_tag",
+    "scores_key",
+    "MANAGED_TRAIN_KEYS",
+]
+
+#: Training cfg keys the factory sets itself (from ``data_root``/``runs_root``).
+MANAGED_TRAIN_KEYS: tuple[str, ...] = (
+    "data_dir", "model_dir", "checkpoint_dir", "log_dir", "summary_dir",
+)  # fmt: skip
+_GLOBAL_ONLY: tuple[str, ...] = ("src_dir", "data_root", "runs_root", "slurm")
+_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+
+
+def _train_extra_keys() -> tuple[str, ...]:
+    """Keys the training code reads beyond ANIMAL-SPOT's (from :mod:`alpacaspot.models`)."""
+    try:
+        from alpacaspot.models.config import TRAIN_EXTRA_KEYS
+    except ImportError:  # pragma: no cover - the models layer is part of the package
+        return ()
+    return tuple(TRAIN_EXTRA_KEYS)
+
+
+def _load_json(path: str | os.PathLike[str]) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the variants file: {exc.strerror}", path=p) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"invalid JSON: {exc.msg}", path=p, line=exc.lineno) from None
+
+
+def _check_value(key: str, value: Any, where: str, path: Path) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}.{key}: expected a finite number, got {value!r}",
+                              path=path)
+        return value
+    raise ConfigError(f"{where}.{key}: expected a string, number, boolean or null, "
+                      f"got {value!r}", path=path)
+
+
+@dataclass(frozen=True)
+class TrainVariants:
+    """A parsed ``train_variants.json``.
+
+    Attributes
+    ----------
+    path : Path
+        The file read.
+    data_root, runs_root : Path
+        Absolute folders (relative ones are taken from ``root``).
+    defaults : dict
+        Training-cfg values from ``globals`` (JSON scalars).
+    variants : dict
+        Variant name -> its keys (``dataset`` plus training-cfg values), file order.
+    active : tuple of str
+        The variants to build, in ``active_variants`` order.
+    slurm : dict
+        :class:`SlurmSettings` per stage.
+    """
+
+    path: Path
+    data_root: Path
+    runs_root: Path
+    defaults: dict[str, Any]
+    variants: dict[str, dict[str, Any]]
+    active: tuple[str, ...]
+    slurm: dict[str, SlurmSettings] = field(repr=False)
+
+    def dataset_dir(self, name: str) -> Path:
+        """``<data_root>/<dataset>`` of a variant."""
+        return self.data_root / str(self.variants[name]["dataset"])
+
+
+def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike[str] = ".",
+                        check_datasets: bool = True) -> TrainVariants:
+    """Read and validate a training variants file.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "data" / "ds").mkdir(parents=True)
+    >>> _ = (d / "v.json").write_text(json.dumps({"globals": {"data_root": "data"},
+    ...     "v1": {"dataset": "ds", "sequence_len": 400}, "active_variants": ["v1"]}))
+    >>> load_train_variants(d / "v.json", root=d).active
+    ('v1',)
+    """
+    p = Path(path)
+    doc = _load_json(p)
+    if not isinstance(doc, dict):
+        raise ConfigError("expected a JSON object with globals, variants and active_variants",
+                          path=p)
+    root_p = Path(root).absolute()
+    allowed_train = tuple(k for k in TRAIN_KEYS + _train_extra_keys()
+                          if k not in MANAGED_TRAIN_KEYS)
+    glob = doc.get("globals", {})
+    if not isinstance(glob, dict):
+        raise ConfigError(f"globals: expected an object, got {glob!r}", path=p)
+    defaults: dict[str, Any] = {}
+    for key, value in glob.items():
+        if key in _GLOBAL_ONLY:
+            continue
+        if key not in allowed_train:
+            raise ConfigError(f"globals: unknown key {key!r}; allowed: "
+                              f"{', '.join(_GLOBAL_ONLY + allowed_train)}", path=p)
+        defaults[key] = _check_value(key, value, "globals", p)
+
+    def _folder(key: str, default: str) -> Path:
+        raw = glob.get(key, default)
+        if not isinstance(raw, str) or not raw:
+            raise ConfigError(f"globals.{key}: expected a folder path, got {raw!r}", path=p)
+        f = Path(raw).expanduser()
+        return f if f.is_absolute() else root_p / f
+
+    data_root = _folder("data_root", "data")
+    runs_root = _folder("runs_root", "TRAINING/runs")
+
+    if "variants" in doc:
+        raw_variants = doc["variants"]
+        stray = sorted(k for k in doc if k not in ("globals", "variants", "active_variants"))
+        if stray:
+            raise ConfigError(f"unknown top-level keys {stray} beside 'variants'", path=p)
+    else:
+        raw_variants = {k: v for k, v in doc.items() if k not in ("globals", "active_variants")}
+    if not isinstance(raw_variants, dict) or not raw_variants:
+        raise ConfigError("no variants defined", path=p)
+    variants: dict[str, dict[str, Any]] = {}
+    for name, spec in raw_variants.items():
+        if not name or not set(name) <= _NAME_CHARS:
+            raise ConfigError(f"variant name {name!r}: use letters, digits, '_', '.', '-'",
+                              path=p)
+        if not isinstance(spec, dict):
+            raise ConfigError(f"variant {name!r}: expected an object, got {spec!r}", path=p)
+        if not isinstance(spec.get("dataset"), str) or not spec["dataset"]:
+            raise ConfigError(f"variant {name!r}: 'dataset' (a folder under data_root) is "
+                              "required", path=p)
+        clean: dict[str, Any] = {"dataset": spec["dataset"]}
+        for key, value in spec.items():
+            if key == "dataset":
+                continue
+            if key in MANAGED_TRAIN_KEYS:
+                raise ConfigError(f"variant {name!r}: {key} is set by the factory from "
+                                  "data_root/runs_root; remove it", path=p)
+            if key not in allowed_train:
+                raise ConfigError(f"variant {name!r}: unknown key {key!r}; allowed: dataset, "
+                                  f"{', '.join(allowed_train)}", path=p)
+            clean[key] = _check_value(key, value, f"variant {name!r}", p)
+        variants[name] = clean
+
+    active_raw = doc.get("active_variants", list(variants))
+    if not isinstance(active_raw, list) or not all(isinstance(a, str) for a in active_raw):
+        raise ConfigError(f"active_variants: expected a list of variant names, got "
+                          f"{active_raw!r}", path=p)
+    unknown = [a for a in active_raw if a not in variants]
+    if unknown:
+        raise ConfigError(f"active_variants names undefined variants {unknown}; defined: "
+                          f"{sorted(variants)}", path=p)
+    if len(set(active_raw)) != len(active_raw):
+        raise ConfigError("active_variants lists a variant twice", path=p)
+    active = tuple(active_raw)
+    if not active:
+        raise ConfigError("active_variants is empty: nothing to train", path=p)
+    tv = TrainVariants(path=p, data_root=data_root, runs_root=runs_root, defaults=defaults,
+                       variants=variants, active=active,
+                       slurm=parse_slurm_block(glob.get("slurm"), path=p))
+    if check_datasets:
+        for name in active:
+            ds = tv.dataset_dir(name)
+            if not ds.is_dir():
+                raise ConfigError(f"variant {name!r}: dataset folder {ds} does not exist "
+                                  "(prepare it with alpacaspot.data.prepare_datasets)", path=p)
+    return tv
+
+
+def format_tag(seq_len_s: float, hop_s: float, threshold: float) -> str:
+    """Benchmark tag ``len<ms>_hop<ms>_th<digits>``, rounded, never truncated.
+
+    Examples
+    --------
+    >>> format_tag(0.4, 0.05, 0.9)
+    'len400_hop050_th90'
+    >>> format_tag(0.4, 0.05, 0.57)
+    'len400_hop050_th57'
+    >>> format_tag(0.4, 0.05, 0.975)
+    'len400_hop050_th975'
+    """
+    digits = f"{threshold:.6f}".rstrip("0").split(".")[1].ljust(2, "0")
+    return f"{scores_key(seq_len_s, hop_s)}_th{digits}"
+
+
+def scores_key(seq_len_s: float, hop_s: float) -> str:
+    """Folder name of the window scores shared by tags differing only in threshold.
+
+    Examples
+    --------
+    >>> scores_key(0.4, 0.05)
+    'len400_hop050'
+    """
+    return f"len{round(seq_len_s * 1000):03d}_hop{round(hop_s * 1000):03d}"
+
+
+@dataclass(frozen=True)
+class BenchmarkVariant:
+    """One ``{seq_len, hop, threshold}`` entry (seconds, seconds, probability)."""
+
+    seq_len: float
+    hop: float
+    threshold: float
+
+    @property
+    def tag(self) -> str:
+        """``len400_hop050_th90`` style tag."""
+        return format_tag(self.seq_len, self.hop, self.threshold)
+
+    @property
+    def scores_key(self) -> str:
+        """``len400_hop050``: the window-scores group of this variant."""
+        return scores_key(self.seq_len, self.hop)
+
+
+@dataclass(frozen=True)
+class BenchmarkVariants:
+    """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings."""
+
+    path: Path | None
+    variants: tuple[BenchmarkVariant, ...]
+    slurm: dict[str, SlurmSettings] = field(repr=False)
+
+
+def _number(entry: Mapping[str, Any], key: str, i: int, p: Path | None) -> float:
+    value = entry.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"variants[{i}].{key}: expected a number, got {value!r}", path=p)
+    return float(value)
+
+
+def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = None
+                             ) -> BenchmarkVariants:
+    """Validate an already loaded benchmark variants document (list or object).
+
+    Examples
+    --------
+    >>> v = parse_benchmark_variants([{"seq_len": 0.4, "hop": 0.05, "threshold": 0.57}])
+    >>> v.variants[0].tag
+    'len400_hop050_th57'
+    """
+    p = None if path is None else Path(path)
+    slurm_block = None
+    if isinstance(doc, dict):
+        stray = sorted(k for k in doc if k not in ("slurm", "variants"))
+        if stray:
+            raise ConfigError(f"unknown top-level keys {stray}; allowed: slurm, variants",
+                              path=p)
+        slurm_block = doc.get("slurm")
+        doc = doc.get("variants")
+    if not isinstance(doc, list) or not doc:
+        raise ConfigError("expected a non-empty list of {seq_len, hop, threshold} variants",
+                          path=p)
+    out: list[BenchmarkVariant] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(doc):
+        if not isinstance(entry, dict):
+            raise ConfigError(f"variants[{i}]: expected an object, got {entry!r}", path=p)
+        extra = sorted(set(entry) - {"seq_len", "hop", "threshold"})
+        if extra:
+            raise ConfigError(f"variants[{i}]: unknown keys {extra}; allowed: seq_len (s), "
+                              "hop (s), threshold", path=p)
+        v = BenchmarkVariant(_number(entry, "seq_len", i, p), _number(entry, "hop", i, p),
+                             _number(entry, "threshold", i, p))
+        if v.seq_len <= 0 or v.hop <= 0:
+            raise ConfigError(f"variants[{i}]: seq_len and hop must be > 0 seconds "
+                              f"(got {v.seq_len}, {v.hop})", path=p)
+        if v.seq_len > 60:
+            raise ConfigError(f"variants[{i}]: seq_len={v.seq_len} looks like milliseconds; "
+                              "benchmark variants take seconds (0.40)", path=p)
+        if not 0 < v.threshold < 1:
+            raise ConfigError(f"variants[{i}]: threshold must be in (0, 1), got "
+                              f"{v.threshold}", path=p)
+        if v.tag in seen:
+            raise ConfigError(f"variants[{i}] repeats variants[{seen[v.tag]}] (tag {v.tag})",
+                              path=p)
+        seen[v.tag] = i
+        out.append(v)
+    return BenchmarkVariants(path=p, variants=tuple(out),
+                             slurm=parse_slurm_block(slurm_block, path=p))
+
+
+def load_benchmark_variants(path: str | os.PathLike[str]) -> BenchmarkVariants:
+    """Read and validate a benchmark variants file.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "b.json"
+    >>> _ = f.write_text(json.dumps([{"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}]))
+    >>> load_benchmark_variants(f).variants[0].tag
+    'len400_hop050_th90'
+    """
+    return parse_benchmark_variants(_load_json(path), path=path)

@@ -1,0 +1,42 @@
+"""Step 2: prediction and evaluation cfgs plus GPU prediction arrays (the seed's
+``tools/benchmark_factory.py``).
+
+    python examples/benchmark_factory.py --corpus-root data/benchmark_corpus_v1 \
+        --variants-json tools/benchmark_variants.json --max-concurrent 15
+    bash BENCHMARK/jobs/pred_models.batch
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from alpacaspot import AlpacaspotError
+from alpacaspot.pipeline import benchmark_factory
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus-root", required=True, help="benchmark corpus folder")
+    parser.add_argument("--variants-json", default="tools/benchmark_variants.json",
+                        help="list of {seq_len, hop, threshold} (or {slurm, variants})")
+    parser.add_argument("--root", default=".", help="pipeline root (TRAINING/, BENCHMARK/)")
+    parser.add_argument("--max-concurrent", type=int, default=None, help="array throttle")
+    parser.add_argument("--models", nargs="*", default=None,
+                        help="model files or variant names (default: every trained model)")
+    args = parser.parse_args(argv)
+    try:
+        plan = benchmark_factory(args.corpus_root, args.variants_json, root=args.root,
+                                 max_concurrent=args.max_concurrent, models=args.models)
+    except AlpacaspotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for model, tags in plan.tags.items():
+        print(f"{model}: {len(tags)} tags, {plan.predict_arrays[model].n_tasks} prediction "
+              f"task(s) -> {plan.scripts[model]}")
+    print(f"submit: bash {plan.master_script}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from alpacaspot.cluster import JobArray, LocalExecutor, failed_tasks, get_executor
+from alpacaspot.errors import ClusterError
+
+
+def test_tasks_run_with_task_id_and_logs(tmp_path: Path) -> None:
+    ex = LocalExecutor()
+    arr = JobArray("ids", ["echo task=$SLURM_ARRAY_TASK_ID", "echo oops >&2; exit 5"],
+                   log_dir=tmp_path)
+    job = ex.submit(arr)
+    assert ex.exit_codes(job) == {0: 0, 1: 5}
+    assert ex.status(job) == {0: "COMPLETED", 1: "FAILED"}
+    assert ex.wait(job) == ex.status(job)
+    out0, _ = arr.log_paths(job, 0)
+    _, err1 = arr.log_paths(job, 1)
+    assert out0.read_text() == "task=0\n"
+    assert err1.read_text() == "oops\n"
+    assert failed_tasks(ex, job) == [1]
+
+
+def test_resubmit_only_some_tasks(tmp_path: Path) -> None:
+    ex = LocalExecutor()
+    arr = JobArray("sub", [f"echo $SLURM_ARRAY_TASK_ID >> {tmp_path}/ran"] * 4, log_dir=tmp_path)
+    job = ex.submit(arr, tasks=[3, 1])
+    assert ex.status(job) == {1: "COMPLETED", 3: "COMPLETED"}
+    assert sorted((tmp_path / "ran").read_text().split()) == ["1", "3"]
+
+
+def test_max_concurrent_runs_in_parallel(tmp_path: Path) -> None:
+    arr = JobArray("par", ["sleep 0.6"] * 4, log_dir=tmp_path, max_concurrent=4)
+    t0 = time.monotonic()
+    LocalExecutor().submit(arr)
+    parallel = time.monotonic() - t0
+    assert parallel < 2.0  # 4 x 0.6 s serial would be 2.4 s
+
+
+def test_dependencies_are_honoured(tmp_path: Path) -> None:
+    ex = LocalExecutor()
+    ok = ex.submit(JobArray("a", ["true"], log_dir=tmp_path))
+    bad = ex.submit(JobArray("b", ["false"], log_dir=tmp_path))
+    ex.submit(JobArray("c", ["true"], log_dir=tmp_path), after=ok)
+    with pytest.raises(ClusterError, match="afterok never satisfied"):
+        ex.submit(JobArray("d", ["true"], log_dir=tmp_path), after=[ok, bad])
+    with pytest.raises(ClusterError, match="not a job"):
+        ex.submit(JobArray("e", ["true"], log_dir=tmp_path), after=12345)
+
+
+def test_unknown_job_and_executor_names() -> None:
+    with pytest.raises(ClusterError, match="no local job"):
+        LocalExecutor().status(1)
+    with pytest.raises(ClusterError, match="'local' or 'slurm'"):
+        get_executor("pbs")
+
+
+def test_setup_and_workdir(tmp_path: Path) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    arr = JobArray("wd", ["echo $GREETING > here.txt"], log_dir=tmp_path / "logs",
+                   workdir=work, setup=["export GREETING=hello"])
+    ex = LocalExecutor()
+    assert ex.status(ex.submit(arr)) == {0: "COMPLETED"}
+    assert (work / "here.txt").read_text() == "hello\n"

@@ -1,0 +1,117 @@
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from alpacaspot.detect import predict_scores
+from alpacaspot.detect.inference import reference_scores
+from alpacaspot.errors import AudioError, ConfigError
+from alpacaspot.io import read_table, write_audio
+
+from .conftest import SR, structured_signal
+
+ALIGNED_HOP = 3 * 256 / SR  # a whole number of STFT hops: windows are slices
+
+
+@pytest.mark.parametrize("hop_s", [0.05, ALIGNED_HOP])
+def test_compute_once_equals_per_window_path(bundle, tmp_path, hop_s):
+    path = tmp_path / "rec.wav"
+    write_audio(path, structured_signal(4.0, seed=3), SR)
+    fast = predict_scores(bundle, path, hop_s=hop_s, device="cpu", batch_size=16)
+    slow = reference_scores(bundle, path, hop_s=hop_s)
+    assert len(fast) == len(slow) == int(np.ceil((4 * SR + 1 - 4000) / np.ceil(hop_s * SR)))
+    assert fast["p_target"].std() > 1e-3  # the check below is not trivial
+    np.testing.assert_allclose(fast["p_target"], slow["p_target"], atol=1e-5, rtol=0)
+    np.testing.assert_allclose(fast["begin_s"], slow["begin_s"])
+    assert fast.attrs["runner"]["compiled"] == "torchscript-frozen"
+
+
+def test_eager_and_slicing_forced_off_agree(bundle, tmp_path):
+    path = tmp_path / "rec.wav"
+    write_audio(path, structured_signal(2.0, seed=4), SR)
+    a = predict_scores(bundle, path, hop_s=ALIGNED_HOP, device="cpu", compile=False)
+    b = predict_scores(bundle, path, hop_s=ALIGNED_HOP, device="cpu")
+    np.testing.assert_allclose(a["p_target"], b["p_target"], atol=1e-5)
+
+
+def test_folder_idempotent_and_overwrite(bundle, audio_dir, tmp_path):
+    out = tmp_path / "scores"
+    first = predict_scores(bundle, audio_dir, hop_s=0.05, device="cpu", out_dir=out)
+    assert sorted(first["recording"].unique()) == ["b.wav", "tape1/a.2019.wav"]
+    stored = out / "tape1" / "a.2019.wav.parquet"
+    assert stored.is_file() and (out / "b.wav.parquet").is_file()
+    mtime = stored.stat().st_mtime_ns
+    again = predict_scores(bundle, audio_dir, hop_s=0.05, device="cpu", out_dir=out)
+    assert stored.stat().st_mtime_ns == mtime
+    pd.testing.assert_frame_equal(first, again)
+    before = stored.read_bytes()
+    predict_scores(bundle, audio_dir, hop_s=0.05, device="cpu", out_dir=out, overwrite=True)
+    assert stored.stat().st_mtime_ns != mtime
+    assert stored.read_bytes() == before  # deterministic bytes
+    # another hop is not mistaken for complete scores
+    other = predict_scores(bundle, audio_dir, hop_s=0.1, device="cpu", out_dir=out)
+    assert len(read_table(stored)) == len(other[other["recording"] == "tape1/a.2019.wav"])
+
+
+def test_corrupt_and_empty_recordings_are_skipped(bundle, audio_dir, tmp_path, caplog):
+    (audio_dir / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
+    sf.write(audio_dir / "empty.wav", np.zeros(0, dtype="float32"), SR)
+    out = tmp_path / "scores"
+    result = predict_scores(bundle, audio_dir, hop_s=0.05, device="cpu", out_dir=out)
+    assert sorted(result.attrs["failed"]) == ["corrupt.wav", "empty.wav"]
+    assert "corrupt.wav" in result.attrs["failed"]["corrupt.wav"]
+    assert sorted(result["recording"].unique()) == ["b.wav", "tape1/a.2019.wav"]
+    assert sorted(p.name for p in out.rglob("*.parquet")) == ["a.2019.wav.parquet", "b.wav.parquet"]
+    assert "corrupt.wav" in caplog.text
+
+
+def test_short_recording_and_resampled_input(bundle, tmp_path):
+    short = tmp_path / "short.wav"
+    write_audio(short, structured_signal(0.1, seed=5), SR)
+    s = predict_scores(bundle, short, hop_s=0.05, device="cpu")
+    assert len(s) == 1 and s["end_s"].iloc[0] == pytest.approx(0.1)
+    ref = reference_scores(bundle, short, hop_s=0.05)
+    np.testing.assert_allclose(s["p_target"], ref["p_target"], atol=1e-5)
+    slow_rate = tmp_path / "r8k.wav"
+    write_audio(slow_rate, structured_signal(2.0, seed=6, sr=8000), 8000)
+    r = predict_scores(bundle, slow_rate, hop_s=0.05, device="cpu")
+    np.testing.assert_allclose(
+        r["p_target"], reference_scores(bundle, slow_rate, hop_s=0.05)["p_target"], atol=1e-5
+    )
+
+
+def test_bf16_is_checked(bundle, tmp_path):
+    path = tmp_path / "rec.wav"
+    write_audio(path, structured_signal(1.0, seed=7), SR)
+    s = predict_scores(bundle, path, hop_s=0.05, device="cpu", precision="bf16",
+                       bf16_tolerance=1.0)
+    assert s.attrs["runner"]["bf16_max_abs_diff"] is not None
+    assert s.attrs["runner"]["precision"] == "bf16"
+    strict = predict_scores(bundle, path, hop_s=0.05, device="cpu", precision="bf16",
+                            bf16_tolerance=0.0)
+    ref = predict_scores(bundle, path, hop_s=0.05, device="cpu")
+    if strict.attrs["runner"]["bf16_max_abs_diff"] > 0:
+        assert strict.attrs["runner"]["precision"] == "fp32"
+        np.testing.assert_allclose(strict["p_target"], ref["p_target"], atol=1e-6)
+
+
+def test_bad_options(bundle, tmp_path):
+    with pytest.raises(AudioError, match="missing.wav"):
+        predict_scores(bundle, tmp_path / "missing.wav", hop_s=0.05)
+    path = tmp_path / "rec.wav"
+    write_audio(path, structured_signal(0.5), SR)
+    with pytest.raises(ConfigError, match="mode"):
+        predict_scores(bundle, path, hop_s=0.05, mode="fast")
+    with pytest.raises(ConfigError, match="hop_s"):
+        predict_scores(bundle, path, hop_s=0)
+    with pytest.raises(ConfigError, match="precision"):
+        predict_scores(bundle, path, hop_s=0.05, precision="fp8")
+
+
+def test_list_input_with_root(bundle, audio_dir):
+    files = [audio_dir / "tape1" / "a.2019.wav", os.fspath(audio_dir / "b.wav")]
+    s = predict_scores(bundle, files, hop_s=0.1, device="cpu", root=audio_dir)
+    assert list(s["recording"].unique()) == ["b.wav", "tape1/a.2019.wav"]
+    assert (s.groupby("recording")["window"].apply(lambda w: (np.diff(w) == 1).all())).all()

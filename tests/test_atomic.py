@@ -1,0 +1,30 @@
+import os
+
+import pytest
+
+from alpacaspot._atomic import atomic_path, atomic_write_text
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "sub" / "out.txt"
+    atomic_write_text(target, "first\n")
+    atomic_write_text(target, "second\n")
+    assert target.read_text() == "second\n"
+    assert sorted(os.listdir(target.parent)) == ["out.txt"]
+
+
+def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert sorted(os.listdir(tmp_path)) == ["out.txt"]
+
+
+def test_temp_file_keeps_suffix(tmp_path):
+    with atomic_path(tmp_path / "a.parquet") as tmp:
+        assert tmp.suffix == ".parquet"
+        tmp.write_bytes(b"")
