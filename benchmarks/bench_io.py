@@ -26,7 +26,9 @@ from scipy.signal import resample
 
 from alpacaspot.io import read_audio, read_raven, write_audio
 
-REAL_TABLE = Path(__file__).resolve().parents[1] / "tests/data/real/RR48_2013_D151.ABW.selections.txt"
+REAL_TABLE = (
+    Path(__file__).resolve().parents[1] / "tests/data/real/RR48_2013_D151.ABW.selections.txt"
+)
 
 
 def _median_s(fn, repeats: int) -> float:
@@ -46,8 +48,13 @@ def _peak_mb(fn) -> float:
     return peak / 1e6
 
 
-def _report(title: str, ours: tuple[str, object], peers: list[tuple[str, object]], repeats: int,
-            memory: bool = False) -> None:
+def _report(
+    title: str,
+    ours: tuple[str, object],
+    peers: list[tuple[str, object]],
+    repeats: int,
+    memory: bool = False,
+) -> None:
     print(f"\n{title}")
     base = _median_s(ours[1], repeats)
     extra = f", peak {_peak_mb(ours[1]):.1f} MB" if memory else ""
@@ -74,12 +81,21 @@ def main() -> None:
         mid = args.minutes * 30.0
         _report(
             f"1 s span from the middle of a {args.minutes:g} min 48 kHz file",
-            ("read_audio(start_s, end_s)", lambda: read_audio(long_wav, start_s=mid, end_s=mid + 1)),
+            (
+                "read_audio(start_s, end_s)",
+                lambda: read_audio(long_wav, start_s=mid, end_s=mid + 1),
+            ),
             [
-                ("soundfile.read whole + slice",
-                 lambda: sf.read(long_wav, dtype="float32")[0][int(mid * sr):int((mid + 1) * sr)]),
-                ("librosa.load(offset, duration)",
-                 lambda: librosa.load(long_wav, sr=None, offset=mid, duration=1.0)),
+                (
+                    "soundfile.read whole + slice",
+                    lambda: sf.read(long_wav, dtype="float32")[0][
+                        int(mid * sr) : int((mid + 1) * sr)
+                    ],
+                ),
+                (
+                    "librosa.load(offset, duration)",
+                    lambda: librosa.load(long_wav, sr=None, offset=mid, duration=1.0),
+                ),
             ],
             args.repeats,
             memory=True,
@@ -92,15 +108,22 @@ def main() -> None:
             ("read_audio(sr=44100) polyphase", lambda: read_audio(short, sr=44100)),
             [
                 ("librosa.load(sr=44100) soxr_hq", lambda: librosa.load(short, sr=44100)),
-                ("soundfile + scipy.signal.resample (FFT)",
-                 lambda: resample(sf.read(short, dtype="float32")[0], len(x) * 147 // 160)),
+                (
+                    "soundfile + scipy.signal.resample (FFT)",
+                    lambda: resample(sf.read(short, dtype="float32")[0], len(x) * 147 // 160),
+                ),
             ],
             args.repeats,
         )
     _report(
         "real Raven table, 853 selections",
         ("read_raven (validated events table)", lambda: read_raven(REAL_TABLE)),
-        [("pandas.read_csv(sep='\\t') (raw, unchecked)", lambda: pd.read_csv(REAL_TABLE, sep="\t"))],
+        [
+            (
+                "pandas.read_csv(sep='\\t') (raw, unchecked)",
+                lambda: pd.read_csv(REAL_TABLE, sep="\t"),
+            )
+        ],
         args.repeats,
     )
 

@@ -29,8 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alpacaspot.evaluate import load_detections, load_ground_truth
-from alpacaspot.evaluate import plots
+from alpacaspot.evaluate import load_detections, load_ground_truth, plots
 
 parser = argparse.ArgumentParser(description="plots of benchmark metrics")
 parser.add_argument("--metrics", default=os.environ.get("ALPACASPOT_METRICS",

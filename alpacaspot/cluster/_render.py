@@ -82,11 +82,32 @@ def render_script(array: JobArray, *, tasks: Sequence[int] | None = None) -> str
         "",
         'case "$SLURM_ARRAY_TASK_ID" in',
     ]
+    signame = _signal_name(array.signal)
     for i, cmd in enumerate(array.commands):
-        lines.append(f"    {i}) {cmd} ;;")
+        lines.append(f"    {i}) {{ {cmd}; }} & ;;" if signame else f"    {i}) {cmd} ;;")
     lines += [
         '    *) echo "no task $SLURM_ARRAY_TASK_ID in this array" >&2; exit 2 ;;',
         "esac",
-        "",
     ]
+    if signame:
+        # Slurm signals the batch shell only (B:); pass the warning on to the task's processes.
+        lines += [
+            "child=$!",
+            f"trap 'trap \"\" {signame}; kill -s {signame} 0 2>/dev/null' {signame}",
+            'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+            'exit "$rc"',
+        ]
+    lines.append("")
     return "\n".join(lines)
+
+
+def _signal_name(signal: str | None) -> str | None:
+    """``USR1`` from ``B:USR1@120`` (None when no signal is configured)."""
+    if not signal:
+        return None
+    name = signal.split(":")[-1].split("@")[0].strip().upper()
+    if name.startswith("SIG"):
+        name = name[3:]
+    if not name.isalnum():
+        raise ClusterError(f"signal {signal!r}: expected e.g. 'B:USR1@120'")
+    return name

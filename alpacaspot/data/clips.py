@@ -8,8 +8,15 @@ resumes where it stopped. Multi-channel audio is averaged to mono, as ANIMAL-SPO
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import (
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+)
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +57,10 @@ def _extract_one(task: _Task) -> int:
             if Path(dst).is_file() and (png is None or png.is_file()):
                 continue
             start = int(round(begin_s * sr))
-            stop = min(n, int(round(end_s * sr)))
-            if stop <= start or start < 0:
+            stop = int(round(end_s * sr))
+            if n < stop <= n + sr // 1000 + 1:  # millisecond rounding at the end of the file
+                stop = n
+            if stop <= start or start < 0 or stop > n:
                 raise AudioError(f"clip {begin_s:.3f}-{end_s:.3f} s lies outside the audio "
                                  f"({n / sr:.3f} s)", path=src)
             fh.seek(start)
@@ -67,6 +76,27 @@ def _extract_one(task: _Task) -> int:
                 save_spectrogram_png(mono, sr, png)
             written += 1
     return written
+
+
+def _run_parallel(tasks: list[_Task], n_workers: int, *, png: bool) -> Iterator[tuple[int, int]]:
+    """Yield (clips written, clips done) per finished task.
+
+    WAV cutting spends its time in libsndfile and numpy, which release the GIL, so threads
+    suffice and start at once. Pictures are drawn by matplotlib (GIL-bound), so they get
+    processes, from a fork server: forking a process that already runs OpenMP threads
+    (numba, FFT) is unsafe.
+    """
+    workers = min(n_workers, len(tasks))
+    if png:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["alpacaspot.data.clips"])
+        pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers)
+    with pool:
+        futures = {pool.submit(_extract_one, t): len(t[1]) for t in tasks}
+        for fut in as_completed(futures):
+            yield fut.result(), futures[fut]
 
 
 def extract_clips(
@@ -90,7 +120,8 @@ def extract_clips(
     out_dir : path-like
         Dataset folder.
     workers : int, optional
-        Worker processes (default :func:`default_workers`; 1 runs in this process).
+        Parallel workers (default :func:`default_workers`; 1 runs in this thread): threads
+        for WAVs, processes when drawing PNGs.
     png_dir : path-like, optional
         Also write a spectrogram PNG of every clip into this folder.
     progress : bool, optional
@@ -131,11 +162,9 @@ def extract_clips(
                 written += _extract_one(t)
                 bar.update(len(t[1]))
         else:
-            with ProcessPoolExecutor(max_workers=min(n_workers, len(tasks))) as pool:
-                futures = {pool.submit(_extract_one, t): len(t[1]) for t in tasks}
-                for fut in as_completed(futures):
-                    written += fut.result()
-                    bar.update(futures[fut])
+            for written_now, count in _run_parallel(tasks, n_workers, png=png_dir is not None):
+                written += written_now
+                bar.update(count)
     finally:
         bar.close()
     return written

@@ -284,6 +284,11 @@ def build_corpus_index(
                      if c in events.columns]]
     if regions is not None and len(regions):
         regions = regions[regions["recording"].isin(durations)]
+        late = regions["end_s"].to_numpy() > regions["recording"].map(durations).to_numpy() + 1e-3
+        for reg in regions[late].itertuples(index=False):
+            issues.report(f"labelled clip {reg.begin_s:.3f}-{reg.end_s:.3f} s ends after the "
+                          f"audio ({durations[reg.recording]:.3f} s)", path=r / str(reg.clip))
+        regions = regions[~late]
         regions = regions.sort_values(["recording", "begin_s"], kind="stable")
         regions = regions.reset_index(drop=True)
     _log.info("corpus %s: %d recordings, %d events, %d warnings", r, len(recordings),

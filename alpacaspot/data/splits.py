@@ -122,12 +122,19 @@ def assign_splits(
     k, n_val, n_test = _fold_counts(n_groups, fractions)
     if n_val + n_test >= k:
         n_val, n_test = 1, 1
-    y, _ = pd.factorize(strata, sort=True)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     out = np.full(len(clips), "train", dtype=object)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # "least populated class" notices
-        folds = [test for _, test in splitter.split(np.zeros(len(clips)), y, codes)]
+    # stratify as finely as the data allows: class and quality, else class, else nothing
+    folds: list[np.ndarray] = []
+    for labels in (strata, clips["class"].astype(str), pd.Series(["all"] * len(clips))):
+        y, _ = pd.factorize(labels, sort=True)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "least populated class"
+                folds = [test for _, test in splitter.split(np.zeros(len(clips)), y, codes)]
+            break
+        except ValueError:
+            continue
     for i, idx in enumerate(folds):
         if i < n_test:
             out[idx] = "test"

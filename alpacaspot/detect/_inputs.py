@@ -24,7 +24,8 @@ def _walk(folder: Path) -> list[Path]:
         from alpacaspot.io import read_table
 
         names = read_table(table, columns=["recording"])["recording"].astype(str)
-        return sorted((folder / n for n in names), key=lambda p: p.relative_to(folder).as_posix())
+        return sorted((folder / n for n in names),
+                      key=lambda p: p.relative_to(folder).as_posix())
     found = [
         p for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES and not p.name.startswith(".")
@@ -38,9 +39,9 @@ def resolve_inputs(
     """List ``(path, recording)`` pairs, sorted by recording.
 
     A folder is searched recursively for audio files (a corpus folder, holding
-    ``corpus_recordings.parquet``, gives the recordings that table lists); ``recording`` is the path relative to
-    ``root`` (default: the folder, or the common parent of the given files), POSIX, never
-    cut at a dot.
+    ``corpus_recordings.parquet``, gives the recordings that table lists); ``recording`` is
+    the path relative to ``root`` (default: the folder, or the common parent of the given
+    files), POSIX, never cut at a dot.
     """
     items = [audio] if isinstance(audio, (str, os.PathLike)) else list(audio)
     files: list[Path] = []

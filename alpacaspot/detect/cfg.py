@@ -54,6 +54,12 @@ prediction logs in ``prediction_dir`` are read), ``corpus_root`` (its
 _IGNORED = ("src_dir", "debug", "log_dir", "num_workers", "jit_load", "noise_in_anno")
 
 
+def _note_ignored(path: Path, values: dict[str, str | bool | None]) -> None:
+    used = [k for k in _IGNORED if k in values]
+    if used:
+        _log.debug("%s: ANIMAL-SPOT runtime keys accepted and ignored: %s", path, used)
+
+
 def _line_of(path: Path, key: str) -> int | None:
     try:
         for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -203,6 +209,7 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
     p = Path(path)
     values = read_cfg(p, kind="predict", extra_keys=PREDICT_EXTRA_KEYS)
     r, base = _Reader(p, values), p.parent
+    _note_ignored(p, values)
     for key in ("visualize", "latent_extract"):
         if r.flag(key):
             _log.warning("%s: %s is not supported and is ignored", p, key)
@@ -258,6 +265,7 @@ def read_evaluate_cfg(path: str | os.PathLike[str]) -> EvaluateSettings:
     p = Path(path)
     values = read_cfg(p, kind="evaluate", extra_keys=EVALUATE_EXTRA_KEYS)
     r, base = _Reader(p, values), p.parent
+    _note_ignored(p, values)
     scores = _resolve(base, r.text("scores_dir"))
     logs = _resolve(base, r.text("prediction_dir"))
     if scores is None and logs is None:

@@ -47,7 +47,9 @@ def _grid(path: Path, bundle: Any, hop_s: float) -> WindowGrid:
     return window_grid(n, sr, window_s=bundle.window_s, hop_s=hop_s)
 
 
-def _table(recording: str, grid: WindowGrid, probs: np.ndarray, classes: Sequence[str]) -> pd.DataFrame:
+def _table(
+    recording: str, grid: WindowGrid, probs: np.ndarray, classes: Sequence[str]
+) -> pd.DataFrame:
     data: dict[str, Any] = {
         "recording": np.full(grid.count, recording, dtype=object),
         "window": np.arange(grid.count, dtype=np.int64),
@@ -239,7 +241,7 @@ def predict_scores(
 
                         probs = shared_probs(
                             bundle, path, grid, device=device, passes=shared_passes,
-                            batch_size=batch_size, progress=bar,
+                            batch_size=batch_size, compile=compile, progress=bar,
                         )
                     else:
                         probs = _exact_probs(runner, path, grid, bundle, batch_size=batch_size,

@@ -191,7 +191,9 @@ def _refined(
     origin, limit = float(begin[0]), float(end.max())
     starts, stops = _runs(values >= low_threshold)
     keep = [
-        (int(a), int(b)) for a, b in zip(starts, stops, strict=True) if values[a:b].max() >= threshold
+        (int(a), int(b))
+        for a, b in zip(starts, stops, strict=True)
+        if values[a:b].max() >= threshold
     ]
     gap_steps = int(np.floor(merge_gap_s / hop + 1e-9)) if merge_gap_s > 0 else 0
     merged: list[tuple[int, int]] = []

@@ -14,7 +14,9 @@ exact mode's; measure event F1 before relying on it.
 
 from __future__ import annotations
 
+import copy
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,19 @@ def _parts(network: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Linear, 
     return encoder, linear, str(getattr(classifier, "pooling", "avg"))
 
 
+def _frozen(encoder: torch.nn.Module, example: torch.Tensor) -> torch.nn.Module:
+    """The encoder traced and frozen (BatchNorm folded into the convolutions), else eager."""
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            frozen = torch.jit.freeze(torch.jit.trace(encoder, example, check_trace=False))
+            frozen(example)
+        return frozen
+    except Exception as exc:  # any tracing failure falls back to the eager encoder
+        _log.warning("TorchScript trace/freeze of the encoder failed (%s); running eager", exc)
+        return encoder
+
+
 def _local_norm(spec: np.ndarray, n_frames: int) -> np.ndarray:
     lo = minimum_filter1d(spec.min(axis=1), size=n_frames, mode="nearest")
     hi = maximum_filter1d(spec.max(axis=1), size=n_frames, mode="nearest")
@@ -62,8 +77,8 @@ def _stride(encoder: torch.nn.Module, bins: int, device: torch.device) -> int:
 
 def _overlap(a: np.ndarray, width: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """(windows x columns) overlap of spans [a, a + width) with [lo, hi)."""
-    return np.clip(np.minimum(a[:, None] + width, hi[None, :]) - np.maximum(a[:, None], lo[None, :]),
-                   0.0, None)
+    right = np.minimum(a[:, None] + width, hi[None, :])
+    return np.clip(right - np.maximum(a[:, None], lo[None, :]), 0.0, None)
 
 
 def shared_probs(
@@ -74,6 +89,7 @@ def shared_probs(
     device: str = "auto",
     passes: int = 2,
     batch_size: int = 64,
+    compile: bool = True,
     progress: Any = None,
 ) -> np.ndarray:
     """Class probabilities of every window of ``grid`` by the shared-encoder approximation.
@@ -92,6 +108,8 @@ def shared_probs(
         Shifted encoder passes (1 = fastest; more = finer time resolution).
     batch_size : int
         Unused (blocks are sized in frames); kept for a uniform signature.
+    compile : bool
+        Trace and freeze the encoder with TorchScript (eager on failure).
     progress : tqdm, optional
         Bar updated with the number of windows done.
 
@@ -107,7 +125,9 @@ def shared_probs(
     cfg = bundle.spectrogram_config
     dev = resolve_device(device)
     encoder, linear, pooling = _parts(bundle.network)
-    encoder = encoder.eval().to(dev)  # the bundle's network is in eval mode already
+    encoder = copy.deepcopy(encoder).eval().to(dev)
+    if dev.type == "cpu":
+        encoder = encoder.to(memory_format=torch.channels_last)
     n_frames = bundle.window_frames
     probs = np.empty((grid.count, len(bundle.classes)), dtype=np.float64)
     if grid.n_samples < grid.length or grid.n_samples < cfg.n_fft:
@@ -122,6 +142,9 @@ def shared_probs(
     weight = linear.weight.detach().double().cpu()
     bias = linear.bias.detach().double().cpu()
     stride = _stride(encoder, cfg.n_freq_bins, dev)
+    if compile:
+        example = torch.zeros(1, 1, 4 * stride + n_frames, cfg.n_freq_bins, device=dev)
+        encoder = _frozen(encoder, example.contiguous(memory_format=torch.channels_last))
     passes = max(1, min(int(passes), stride))
     shifts = [round(k * stride / passes) for k in range(passes)]
     total_frames = cfg.n_frames(grid.n_samples)

@@ -16,8 +16,6 @@ intermediate exists.
 
 from __future__ import annotations
 
-import math
-
 import numba as nb
 import numpy as np
 

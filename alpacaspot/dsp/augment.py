@@ -79,7 +79,7 @@ def amplitude_shift(
     --------
     >>> s = np.zeros((3, 2), dtype=np.float32)
     >>> out = amplitude_shift(s, np.random.default_rng(0))
-    >>> bool(np.all(out == out[0, 0])) and -6 <= out[0, 0] <= 2
+    >>> bool(np.all(out == out[0, 0]) and -6 <= out[0, 0] <= 2)
     True
     """
     arr = _check_spec(spec)

@@ -92,7 +92,7 @@ def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
 
     Examples
     --------
-    >>> float(hz_to_mel(1000.0))
+    >>> round(float(hz_to_mel(1000.0)), 6)
     15.0
     """
     hz = np.asarray(hz, dtype=np.float64)

@@ -81,7 +81,8 @@ def _event_arrays(
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     """Validated begin/end arrays and the grouping columns of one event table."""
     if not isinstance(table, pd.DataFrame):
-        raise AnnotationError(f"{role} events must be a pandas DataFrame, got {type(table).__name__}")
+        raise AnnotationError(
+            f"{role} events must be a pandas DataFrame, got {type(table).__name__}")
     path = _table_path(table)
     need = ["begin_s", "end_s", *by]
     missing = [c for c in need if c not in table.columns]

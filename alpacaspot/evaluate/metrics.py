@@ -95,7 +95,9 @@ def metrics_from_matching(
     return out
 
 
-def count_correlation(true_counts: Sequence[float], pred_counts: Sequence[float]) -> tuple[float, float]:
+def count_correlation(
+    true_counts: Sequence[float], pred_counts: Sequence[float]
+) -> tuple[float, float]:
     """Pearson and Spearman correlation of true and predicted call counts (per tape).
 
     NaN with fewer than two tapes or when either count is constant.

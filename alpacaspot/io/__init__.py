@@ -5,6 +5,7 @@ logs) live in :mod:`alpacaspot.io.animalspot`.
 """
 
 from alpacaspot.io.audio import AudioInfo, audio_info, read_audio, write_audio
+from alpacaspot.io.raven import read_raven, write_raven
 from alpacaspot.io.schemas import (
     CLIPS,
     EVENTS,
@@ -36,11 +37,3 @@ __all__ = [
     "SCHEMAS",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # read_raven / write_raven resolve lazily until raven.py is importable.
-    if name in ("read_raven", "write_raven"):
-        from alpacaspot.io import raven
-
-        return getattr(raven, name)
-    raise AttributeError(f"module 'alpacaspot.io' has no attribute {name!r}")

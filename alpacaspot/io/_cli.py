@@ -61,8 +61,9 @@ def _raven(path: Path) -> list[str]:
     from alpacaspot.io.raven import read_raven
 
     events = read_raven(path)
-    lines = [f"Raven selection table: {len(events)} events, "
-             f"{events['recording'].nunique()} recording(s)"]
+    lines = [
+        f"Raven selection table: {len(events)} events, {events['recording'].nunique()} recording(s)"
+    ]
     if len(events):
         counts = events["label"].value_counts().sort_index()
         lines.append("  labels: " + ", ".join(f"{k or '(empty)'}={v}" for k, v in counts.items()))
@@ -91,8 +92,11 @@ def _log_file(path: Path) -> list[str]:
 
     scores = read_predict_log(path)
     header = scores.attrs.get("predict_log", {})
-    lines = [f"ANIMAL-SPOT prediction log: {len(scores)} windows of {scores['recording'].iat[0]!r}"
-             if len(scores) else "ANIMAL-SPOT prediction log: 0 windows"]
+    lines = [
+        f"ANIMAL-SPOT prediction log: {len(scores)} windows of {scores['recording'].iat[0]!r}"
+        if len(scores)
+        else "ANIMAL-SPOT prediction log: 0 windows"
+    ]
     for key in ("model_path", "sequence_len_s", "hop_s", "threshold", "n_samples"):
         if header.get(key) is not None:
             lines.append(f"  {key}: {header[key]}")

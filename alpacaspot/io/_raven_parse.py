@@ -42,7 +42,10 @@ class RavenTable:
     def subset(self, indices: Sequence[int]) -> RavenTable:
         """The table restricted to the given row indices."""
         return RavenTable(
-            self.path, self.columns, [self.rows[i] for i in indices], [self.lines[i] for i in indices]
+            self.path,
+            self.columns,
+            [self.rows[i] for i in indices],
+            [self.lines[i] for i in indices],
         )
 
     def cell(self, i: int, name: str | None) -> str:
@@ -152,7 +155,7 @@ def parse_floats(cells: Sequence[str], path: Path, lines: Sequence[int], column:
             return values
     except ValueError:
         pass
-    return np.array([parse_float(c, path, ln, column) for c, ln in zip(cells, lines)])
+    return np.array([parse_float(c, path, ln, column) for c, ln in zip(cells, lines, strict=True)])
 
 
 def parse_int(text: str, path: Path, line: int, column: str) -> int | None:

@@ -20,10 +20,11 @@ _TABLE_SUFFIXES = (
 
 
 def table_stem(path: Path) -> str:
-    """The audio name a table without a file column belongs to, without extension.
+    """The audio name a table without a file column belongs to.
 
     ``X.Table.1.selections.txt``, ``X.selections.txt``, ``X.txt`` and ANIMAL-SPOT's
-    ``X_predict_output.log.annotation.result.txt`` all give ``X``.
+    ``X_predict_output.log.annotation.result.txt`` all give ``X`` (which names the audio file
+    itself when it ends in an audio suffix, as in ``a.wav.selections.txt``).
     """
     for pattern in _TABLE_SUFFIXES:
         m = pattern.match(path.name)
@@ -80,11 +81,13 @@ class AudioResolver:
     def resolve_stem(self, table: Path) -> str:
         """Recording of a table that has no file column, from the table's own name."""
         stem = table_stem(table)
+        named = Path(stem).suffix.lower() in AUDIO_SUFFIXES  # "a.wav.selections.txt"
         if self.root is None:
-            return f"{stem}.wav"
+            return stem if named else f"{stem}.wav"
         files = self._audio_files()
         base = {f: f.rsplit("/", 1)[-1] for f in files}
-        exact = [f for f in files if base[f].rsplit(".", 1)[0] == stem]
+        exact = [f for f in files if base[f] == stem] if named else []
+        exact = exact or [f for f in files if base[f].rsplit(".", 1)[0] == stem]
         matches = exact or [f for f in files if base[f].startswith(stem)]
         if len(matches) == 1:
             return matches[0]

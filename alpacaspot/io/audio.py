@@ -117,8 +117,17 @@ def _open_info(path: Path) -> sf._SoundFileInfo:
     return info
 
 
-_SUBTYPE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4,
-                  "FLOAT": 4, "DOUBLE": 8, "ULAW": 1, "ALAW": 1}
+_SUBTYPE_BYTES = {
+    "PCM_U8": 1,
+    "PCM_S8": 1,
+    "PCM_16": 2,
+    "PCM_24": 3,
+    "PCM_32": 4,
+    "FLOAT": 4,
+    "DOUBLE": 8,
+    "ULAW": 1,
+    "ALAW": 1,
+}
 
 
 def _block_align(info: sf._SoundFileInfo) -> int:
@@ -175,23 +184,22 @@ def _frame_span(
     start = int(round(float(start_s) * sr_file))
     if start >= frames:
         raise AudioError(
-            f"start_s={start_s} lies at or beyond the end of the audio "
-            f"({frames / sr_file:.6f} s)",
+            f"start_s={start_s} lies at or beyond the end of the audio ({frames / sr_file:.6f} s)",
             path=path,
         )
     if end_s is None:
         return start, frames
     if end_s <= start_s:
-        raise AudioError(f"end_s must be > start_s, got start_s={start_s}, end_s={end_s}", path=path)
+        raise AudioError(
+            f"end_s must be > start_s, got start_s={start_s}, end_s={end_s}", path=path
+        )
     end = min(int(round(float(end_s) * sr_file)), frames)
     return start, max(end, start + 1)
 
 
 def _read_frames(path: Path, start: int, stop: int) -> np.ndarray:
     try:
-        data = sf.read(
-            str(path), start=start, stop=stop, dtype="float32", always_2d=True
-        )[0]
+        data = sf.read(str(path), start=start, stop=stop, dtype="float32", always_2d=True)[0]
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(f"could not read frames {start}..{stop} ({exc})", path=path) from None
     if data.shape[0] != stop - start:
@@ -265,7 +273,11 @@ def read_audio(
             raise AudioError(f"sr must be a positive integer, got {sr!r}", path=p)
         sr = int(sr)
     if channel is not None:
-        if isinstance(channel, bool) or int(channel) != channel or not 1 <= int(channel) <= n_channels:
+        if (
+            isinstance(channel, bool)
+            or int(channel) != channel
+            or not 1 <= int(channel) <= n_channels
+        ):
             raise AudioError(
                 f"channel must be an integer in 1..{n_channels} (1-based), got {channel!r}",
                 path=p,
@@ -289,7 +301,7 @@ def read_audio(
     data = _read_frames(p, start - left, stop + right)
     mono = _to_mono(data, channel)
     _check_finite(mono, p, start - left)
-    y = resample_poly(mono.astype(np.float64), up, down)
+    y = resample_poly(mono, up, down)
     out_start = left // down * up
     n_out = math.ceil((stop - start) * up / down)
     return np.ascontiguousarray(y[out_start : out_start + n_out], dtype=np.float32), target_sr
@@ -369,5 +381,5 @@ def write_audio(
     try:
         with atomic_path(target) as tmp:
             sf.write(str(tmp), data, int(sr), subtype=subtype)
-    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError) as exc:
         raise AudioError(f"could not write audio ({exc})", path=target) from None

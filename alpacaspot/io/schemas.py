@@ -202,7 +202,8 @@ def _coerce(series: pd.Series, col: Column, table_name: str, path: object) -> pd
                     f"{table_name} column '{col.name}' has a missing value in row {bad}",
                     path=path,
                 )
-            if not np.all(np.asarray(values, dtype="float64") == np.round(values.astype("float64"))):
+            as_float = np.asarray(values, dtype="float64")
+            if not np.all(as_float == np.round(as_float)):
                 raise SchemaError(
                     f"{table_name} column '{col.name}' must hold whole numbers", path=path
                 )

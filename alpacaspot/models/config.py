@@ -251,7 +251,7 @@ class TrainConfig:
         d = self.to_dict()
         for k in ("model_dir", "checkpoint_dir", "log_dir", "summary_dir", "cache_dir",
                   "use_cache", "num_workers", "no_cuda", "start_from_scratch", "debug",
-                  "keep_checkpoints", "torch_threads", "data_dir"):
+                  "keep_checkpoints", "torch_threads"):
             d.pop(k, None)
         blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 import torch
@@ -242,7 +243,13 @@ class ClipDataset(Dataset):
         if not item.path.is_file():
             raise CorpusError("clip WAV listed in the dataset variant is missing", path=item.path)
         x, _ = read_audio(item.path, sr=self.config.sr)
-        return np.asarray(spectrogram(x, self.config, pad=True, workers=1), dtype=np.float32)
+        threads = numba.get_num_threads()
+        numba.set_num_threads(1)  # a clip is small: a thread pool costs more than it gives
+        try:
+            spec = spectrogram(x, self.config, pad=True, workers=1)
+        finally:
+            numba.set_num_threads(threads)
+        return np.asarray(spec, dtype=np.float32)
 
     def features(self, index: int) -> np.ndarray:
         """The un-augmented, un-normalised dB spectrogram of clip ``index`` (cached)."""

@@ -113,9 +113,11 @@ class _Stop:
 def _setup_torch(config: TrainConfig) -> torch.device:
     if config.torch_threads:
         torch.set_num_threads(config.torch_threads)
-    if config.deterministic:
-        torch.use_deterministic_algorithms(True, warn_only=True)
     use_cuda = torch.cuda.is_available() and not config.no_cuda
+    if use_cuda and config.deterministic:
+        # CPU kernels are deterministic already; this switch is global, so only CUDA uses it
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
     return torch.device("cuda" if use_cuda else "cpu")
 
 
@@ -164,8 +166,14 @@ def _loader(ds: ClipDataset, config: TrainConfig, *, epoch: int, train: bool) ->
         sampler = WeightedRandomSampler(torch.from_numpy(w[ds.labels]), len(ds),
                                         replacement=True, generator=g)
         shuffle = False
+    context = None
+    if config.num_workers and ds.cache_dir is None:
+        # workers then compute spectrograms with numba's thread pool, which a forked child
+        # of a process that already used it must not enter
+        context = "spawn"
     return DataLoader(ds, batch_size=config.batch_size, shuffle=shuffle, sampler=sampler,
-                      num_workers=config.num_workers, generator=g, drop_last=False)
+                      num_workers=config.num_workers, generator=g, drop_last=False,
+                      multiprocessing_context=context)
 
 
 def _evaluate(net: nn.Module, ds: ClipDataset, config: TrainConfig, device: torch.device,

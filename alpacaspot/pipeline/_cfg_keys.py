@@ -10,13 +10,13 @@ from alpacaspot.pipeline.variants import BenchmarkVariant
 
 __all__ = ["predict_values", "eval_values", "predict_extra_keys", "eval_extra_keys"]
 
-_PREDICT_EXTRA_FALLBACK: tuple[str, ...] = ("scores_dir",)
+_PREDICT_EXTRA_FALLBACK: tuple[str, ...] = ("scores_dir", "input_root")
 _EVAL_EXTRA_FALLBACK: tuple[str, ...] = ("scores_dir", "corpus_root", "sequence_len", "hop")
 
 
 def _detect_keys(name: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
     """Extra cfg keys as the detection layer defines them (torch-free module), else fallback."""
-    for module in ("alpacaspot.detect.config", "alpacaspot.detect._cfg", "alpacaspot.detect"):
+    for module in ("alpacaspot.detect.cfg",):
         try:
             mod = importlib.import_module(module)
         except ImportError:
@@ -54,8 +54,8 @@ def predict_values(path: Path, *, model_path: Path, corpus_root: Path, run_dir: 
         "hop": _num(variant.hop),
         "threshold": _num(variant.threshold),
     }
-    if "scores_dir" in extra:
-        values["scores_dir"] = str(scores_dir)
+    optional = {"input_root": str(corpus_root), "scores_dir": str(scores_dir)}
+    values.update({k: v for k, v in optional.items() if k in extra})
     write_cfg(path, values, kind="predict", extra_keys=extra)
     return path
 

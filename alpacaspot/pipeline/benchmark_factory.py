@@ -34,9 +34,9 @@ from alpacaspot.pipeline.launchers import (
     write_master_script,
 )
 from alpacaspot.pipeline.variants import (
+    _NAME_CHARS,
     BenchmarkVariant,
     _load_json,
-    _NAME_CHARS,
     parse_benchmark_variants,
 )
 

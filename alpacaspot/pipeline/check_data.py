@@ -55,11 +55,20 @@ def _rebuild_hint(corpus: Path) -> str:
     )
 
 
+def _is_derived(folder: str) -> bool:
+    """Folders holding audio cut from the recordings: datasets, and the alpaca layout's
+    annotated clips and per-hum files."""
+    return (folder.startswith(("dataset_", ".")) or "labelled_recordings" in folder
+            or "segmented" in folder)
+
+
 def _audio_on_disk(corpus: Path) -> list[str]:
-    """Audio files under ``corpus`` (POSIX, relative), skipping dataset folders."""
+    """Audio files under ``corpus`` (POSIX, relative), skipping derived-audio folders."""
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(corpus):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(("dataset_", ".")))
+        top = Path(dirpath) == corpus
+        dirnames[:] = sorted(d for d in dirnames if not (top and _is_derived(d))
+                             and not d.startswith("."))
         for name in sorted(filenames):
             if Path(name).suffix.lower() in AUDIO_SUFFIXES and not name.startswith("."):
                 found.append(Path(dirpath, name).relative_to(corpus).as_posix())

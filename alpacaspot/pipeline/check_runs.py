@@ -9,14 +9,14 @@ still run. torch is imported only to load models for the benchmark stage.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alpacaspot.errors import AlpacaspotError
-from alpacaspot.pipeline import check_data, check_slurm
+from alpacaspot.pipeline import check_data, check_models, check_slurm
 from alpacaspot.pipeline.check_variants import (
     find_variants_file,
     load_benchmark,
@@ -27,6 +27,9 @@ from alpacaspot.pipeline.check_variants import (
 )
 from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
 
+if TYPE_CHECKING:  # pragma: no cover
+    from alpacaspot.pipeline.check import _Collector
+
 __all__ = ["Context", "locate", "present_stages", "check_stage"]
 
 # Rough output sizes for the free-disk check.
@@ -34,8 +37,6 @@ _PARAMS = {18: 11.2e6, 34: 21.3e6, 50: 23.5e6}
 _CHECKPOINTS_KEPT = 5
 _BYTES_PER_WINDOW = 64  # one window-score row (Parquet, uncompressed upper bound)
 _BYTES_PER_DETECTION_FILE = 64 * 1024
-_MODEL_FILES = ("model.pt", "ANIMAL-SPOT.pk")
-_SPEC_FIELDS = ("sr", "n_fft", "hop_length", "n_freq_bins", "fmin", "fmax", "normalization")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def present_stages(root: Path, context: Context) -> tuple[str, ...]:
     return tuple(stages)
 
 
-def check_stage(found: object, root: Path, stage: str, context: Context, *,
+def check_stage(found: _Collector, root: Path, stage: str, context: Context, *,
                 run_sbatch: bool = True) -> None:
     """Run every check of one stage, adding problems to ``found`` (a collector)."""
     if stage == "train":
@@ -120,7 +121,9 @@ def _scripts(folder: Path, patterns: Iterable[str]) -> list[Path]:
 # ---------------------------------------------------------------------------------- train
 
 
-def _load_train(found, root: Path, context: Context, stage: str) -> TrainVariants | None:  # type: ignore[no-untyped-def]
+def _load_train(
+    found: _Collector, root: Path, context: Context, stage: str
+) -> TrainVariants | None:
     if context.train_variants is None:
         found.add(stage, root, "no training variants file found",
                   "pass train_variants= or run alpacaspot.pipeline.training_factory with your "
@@ -133,7 +136,7 @@ def _load_train(found, root: Path, context: Context, stage: str) -> TrainVariant
     return plan
 
 
-def _check_train(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+def _check_train(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
     stage = "train"
     plan = _load_train(found, root, context, stage)
     if plan is not None:
@@ -188,7 +191,7 @@ def _train_bytes(plan: TrainVariants, name: str) -> int:
 # ------------------------------------------------------------------------------ benchmark
 
 
-def _check_benchmark(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+def _check_benchmark(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
     stage = "benchmark"
     bplan: BenchmarkVariants | None = None
     if context.benchmark_variants is None:
@@ -199,23 +202,23 @@ def _check_benchmark(found, root: Path, context: Context, run_sbatch: bool) -> N
         with found.guard(stage, "benchmark variants", context.benchmark_variants,
                          "fix the benchmark variants file"):
             bplan = load_benchmark(context.benchmark_variants)
-    corpus = context.corpus_root or _recorded_corpus(root)
+    corpus = context.corpus_root or check_models.recorded_corpus(root)
     if corpus is None:
         found.add(stage, root, "benchmark corpus unknown: the check could not compare its "
-                  "index with the audio", "pass corpus_root= to alpacaspot.pipeline.check, or run the benchmark "
-                  "factory, which records it",
-                  severity="warning")
+                  "index with the audio",
+                  "pass corpus_root= to alpacaspot.pipeline.check, or run the benchmark "
+                  "factory, which records it", severity="warning")
     else:
         with found.guard(stage, "benchmark corpus", corpus):
             check_data.check_corpus(found, stage, corpus)
     tplan = _quiet_train(root, context)
-    models = _benchmark_models(root, tplan)
+    models = check_models.benchmark_models(root, tplan)
     if not models:
         found.add(stage, root / "TRAINING" / "runs" / "models",
                   "the benchmark names no trained model", "train the models first (stage train)")
     for name, path in models:
         with found.guard(stage, f"model {name}", path):
-            _check_model(found, root, name, path, bplan, tplan)
+            check_models.check_model(found, root, name, path, bplan, tplan)
     if bplan is not None:
         with found.guard(stage, "slurm settings", bplan.path):
             check_slurm.check_slurm_settings(found, stage,
@@ -232,126 +235,7 @@ def _check_benchmark(found, root: Path, context: Context, run_sbatch: bool) -> N
                                                          ["pred_*.batch"]), run_sbatch=run_sbatch)
 
 
-def _benchmark_models(root: Path, tplan: TrainVariants | None) -> list[tuple[str, Path]]:
-    """(model name, model file) of every model the benchmark names.
-
-    The generated ``predict.cfg`` files name them once the benchmark factory ran; before, the
-    benchmark takes every trained model, and every active training variant should have one.
-    """
-    named: dict[str, Path] = {}
-    for cfg in _tag_cfgs(root, "predict.cfg"):
-        try:
-            value = _read_tag_cfg(cfg).get("model_path")
-        except AlpacaspotError:
-            continue  # reported by the evaluate stage's cfg checks
-        if isinstance(value, str) and value:
-            path = Path(value)
-            named.setdefault(cfg.parent.parent.name, path if path.is_absolute() else root / path)
-    if named:
-        return sorted(named.items())
-    base = root / "TRAINING" / "runs" / "models"
-    names = set(tplan.active) if tplan is not None else set()
-    if base.is_dir():
-        names.update(p.name for p in base.iterdir() if p.is_dir())
-    out = []
-    for name in sorted(names):
-        folder = base / name / "models"
-        files = [folder / f for f in _MODEL_FILES if (folder / f).is_file()]
-        out.append((name, files[0] if files else folder / _MODEL_FILES[0]))
-    return out
-
-
-def _check_model(found, root: Path, name: str, path: Path,  # type: ignore[no-untyped-def]
-                 bplan: BenchmarkVariants | None, tplan: TrainVariants | None) -> None:
-    stage = "benchmark"
-    if not path.is_file():
-        found.add(stage, path, f"trained model '{name}' does not exist",
-                  "train it first (alpacaspot train on its alpaca_server.cfg) or drop it from "
-                  "the benchmark")
-        return
-    from alpacaspot.models import load_model  # torch only here
-
-    seq = bplan.variants[0].seq_len if bplan is not None and bplan.variants else 0.4
-    bundle = load_model(path, sequence_len_s=seq)
-    got = bundle.spectrogram_config
-    want = _trained_settings(root, name, tplan)
-    diffs = []
-    for key, value in want.items():
-        have = bundle.window_s if key == "window_s" else getattr(got, key, None)
-        if have is None or value is None:
-            continue
-        if isinstance(value, float) or isinstance(have, float):
-            same = math.isclose(float(have), float(value), rel_tol=1e-6, abs_tol=1e-9)
-        else:
-            same = str(have) == str(value)
-        if not same:
-            diffs.append(f"{key}={have!r} (variant: {value!r})")
-    if diffs:
-        found.add(stage, path,
-                  f"model '{name}' was trained with other spectrogram settings than its "
-                  f"variant: {', '.join(diffs)}",
-                  "retrain the model or fix the variant so both agree")
-    if bplan is not None:
-        other = sorted({v.seq_len for v in bplan.variants
-                        if not math.isclose(v.seq_len, bundle.window_s, abs_tol=1e-6)})
-        if other:
-            found.add(stage, bplan.path,
-                      f"benchmark window(s) {other} s differ from model '{name}''s training "
-                      f"window {bundle.window_s} s", "scores then come from windows of another "
-                      "length than trained on; make seq_len match if that is not intended",
-                      severity="warning")
-
-
-def _trained_settings(root: Path, name: str, tplan: TrainVariants | None) -> dict[str, object]:
-    """The spectrogram settings a variant asks for (from its cfg, else its variants entry)."""
-    cfg_path = root / "TRAINING" / "cfg" / name / "alpaca_server.cfg"
-    values: dict[str, object] = {}
-    if cfg_path.is_file():
-        from alpacaspot.dsp import SpectrogramConfig
-        from alpacaspot.io.animalspot import read_cfg
-
-        raw = read_cfg(cfg_path, kind="train", extra_keys=train_extra_keys())
-        spec = SpectrogramConfig.from_animalspot_cfg(raw, path=cfg_path)
-        values = {k: getattr(spec, k) for k in _SPEC_FIELDS}
-        if raw.get("sequence_len") not in (None, True):
-            values["window_s"] = float(str(raw["sequence_len"])) / 1000.0
-    elif tplan is not None and name in tplan.variants:
-        entry = variant_settings(tplan, name)
-        values = {k: entry[k] for k in _SPEC_FIELDS if k in entry and k != "normalization"}
-        if entry.get("sequence_len") is not None:
-            values["window_s"] = float(entry["sequence_len"]) / 1000.0
-    return values
-
-
-def _tag_cfgs(root: Path, name: str) -> list[Path]:
-    cfg = root / "BENCHMARK" / "cfg"
-    return sorted(cfg.glob(f"*/*/{name}")) if cfg.is_dir() else []
-
-
-def _read_tag_cfg(path: Path) -> dict[str, object]:
-    from alpacaspot.io.animalspot import read_cfg
-    from alpacaspot.pipeline._cfg_keys import eval_extra_keys, predict_extra_keys
-
-    if path.name == "predict.cfg":
-        return dict(read_cfg(path, kind="predict", extra_keys=predict_extra_keys()))
-    return dict(read_cfg(path, kind="evaluate", extra_keys=eval_extra_keys()))
-
-
-def _recorded_corpus(root: Path) -> Path | None:
-    """The benchmark corpus the benchmark factory wrote into the first tag's cfgs, if any."""
-    for path in _tag_cfgs(root, "predict.cfg")[:1] + _tag_cfgs(root, "eval.cfg")[:1]:
-        try:
-            values = _read_tag_cfg(path)
-        except AlpacaspotError:
-            continue
-        value = values.get("input_file" if path.name == "predict.cfg" else "corpus_root")
-        if isinstance(value, str) and value:
-            corpus = Path(value)
-            return corpus.parent if corpus.suffix == ".parquet" else corpus
-    return None
-
-
-def _stale_outputs(found, root: Path, models: set[str]) -> None:  # type: ignore[no-untyped-def]
+def _stale_outputs(found: _Collector, root: Path, models: set[str]) -> None:
     cfg = root / "BENCHMARK" / "cfg"
     if not cfg.is_dir():
         return
@@ -366,7 +250,7 @@ def _stale_outputs(found, root: Path, models: set[str]) -> None:  # type: ignore
 # ------------------------------------------------------------------------------- evaluate
 
 
-def _check_evaluate(found, root: Path, context: Context, run_sbatch: bool) -> None:  # type: ignore[no-untyped-def]
+def _check_evaluate(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
     stage = "evaluate"
     cfgs = _eval_cfgs(root)
     if not cfgs:
@@ -390,8 +274,8 @@ def _check_evaluate(found, root: Path, context: Context, run_sbatch: bool) -> No
                                                          ["eval_*.batch"]), run_sbatch=run_sbatch)
 
 
-def _check_eval_cfg(found, cfg: Path) -> None:  # type: ignore[no-untyped-def]
-    values = _read_tag_cfg(cfg)
+def _check_eval_cfg(found: _Collector, cfg: Path) -> None:
+    values = check_models.read_tag_cfg(cfg)
     threshold = values.get("threshold")
     try:
         th = float(str(threshold))

@@ -1,11 +1,12 @@
 """Housekeeping: remove generated benchmark outputs and old training checkpoints safely.
 
-The seed purges old benchmark data with ``rm -rf BENCHMARK/cfg/* BENCHMARK/jobs/* BENCHMARK/runs/*``.
-:func:`plan_clean` lists what such a purge removes and how many bytes it frees;
-:func:`clean` removes it. Both stay inside ``TRAINING/`` and ``BENCHMARK/`` under the root and
-never follow a symbolic link: a link is removed, never its target, and a ``TRAINING`` or
-``BENCHMARK`` folder that is itself a link out of the root is refused. Neither runs while a
-Slurm job of this pipeline is queued or running (:func:`pipeline_jobs`).
+The seed purges old benchmark data with
+``rm -rf BENCHMARK/cfg/* BENCHMARK/jobs/* BENCHMARK/runs/*``. :func:`plan_clean` lists what
+such a purge removes and how many bytes it frees; :func:`clean` removes it. Both stay inside
+``TRAINING/`` and ``BENCHMARK/`` under the root and never follow a symbolic link: a link is
+removed, never its target, and a ``TRAINING`` or ``BENCHMARK`` folder that is itself a link
+is refused. Neither runs while a Slurm job of this pipeline is queued or running
+(:func:`pipeline_jobs`).
 """
 
 from __future__ import annotations

@@ -103,3 +103,37 @@ def test_killed_task_then_resubmission_finishes_only_missing(shared_tmp: Path) -
 def test_unknown_job_is_a_clear_error() -> None:
     with pytest.raises(ClusterError, match="knows no job"):
         _ex().status(987654)
+
+
+def test_signal_reaches_the_task(shared_tmp: Path) -> None:
+    ex = _ex()
+    flag = shared_tmp / "got_usr1"
+    cmd = (f"trap 'echo usr1 > {flag}; exit 0' USR1; for i in $(seq 600); do sleep 0.1; done")
+    arr = JobArray("sig", [cmd], log_dir=shared_tmp, signal="B:USR1@60", time="00:05:00")
+    job = ex.submit(arr)
+    deadline = time.monotonic() + 60
+    while ex.status(job).get(0) != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    time.sleep(1.0)
+    import subprocess
+
+    subprocess.run(["scancel", "--batch", "--signal=USR1", str(job)], check=True)
+    assert ex.wait(job, timeout_s=60) == {0: "COMPLETED"}
+    assert flag.read_text() == "usr1\n"
+
+
+def test_bash_on_the_script_submits_it(shared_tmp: Path) -> None:
+    import re
+    import subprocess
+
+    from alpacaspot.pipeline.launchers import write_array_script, write_master_script
+
+    out = shared_tmp / "ran"
+    arr = JobArray("viabash", [f"echo $SLURM_ARRAY_TASK_ID >> {out}"] * 2, log_dir=shared_tmp)
+    script = write_array_script(shared_tmp / "viabash.sbatch", arr)
+    master = write_master_script(shared_tmp / "all.batch", [script], description="test")
+    proc = subprocess.run(["bash", str(master)], capture_output=True, text=True, check=True)
+    job = int(re.search(r"Submitted batch job (\d+)", proc.stdout).group(1))
+    assert _ex().wait(job, timeout_s=60) == {0: "COMPLETED", 1: "COMPLETED"}
+    assert sorted(out.read_text().split()) == ["0", "1"]

@@ -63,10 +63,18 @@ def test_clip_name_examples() -> None:
     c = parse_clip_name("/data/x/noise-_2381_2010_101BC_149817_150055.wav")
     assert c == ClipName("noise", "", "2381", 2010, "101BC", 149817, 150055)
     assert (c.tape_key, c.begin_s, c.end_s) == ("2010_101BC", 149.817, 150.055)
-    assert format_clip_name(
-        class_name="target", label="hum-Q3", id="17", year=2019, tape="tape A",
-        start_ms=0, end_ms=270,
-    ) == "target-hum-Q3_17_2019_tape A_0_270.wav"
+    assert (
+        format_clip_name(
+            class_name="target",
+            label="hum-Q3",
+            id="17",
+            year=2019,
+            tape="tape A",
+            start_ms=0,
+            end_ms=270,
+        )
+        == "target-hum-Q3_17_2019_tape A_0_270.wav"
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,7 +163,12 @@ def test_read_fork_training_cfg(tmp_path: Path) -> None:
     assert list(cfg) == [k for k in TRAIN_KEYS if k != "no_cuda"]
     assert cfg["debug"] is True and cfg["min_max_norm"] is True
     assert cfg["noise_dir"] is None
-    assert (cfg["sr"], cfg["n_fft"], cfg["sequence_len"], cfg["lr"]) == ("48000", "2048", "400", "10e-6")
+    assert (cfg["sr"], cfg["n_fft"], cfg["sequence_len"], cfg["lr"]) == (
+        "48000",
+        "2048",
+        "400",
+        "10e-6",
+    )
     write_cfg(tmp_path / "again.cfg", cfg, kind="train")
     assert (tmp_path / "again.cfg").read_text() == FORK_TRAIN_CFG.split("\n", 1)[1]
 
@@ -169,7 +182,11 @@ def test_cfg_values_kept_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "match"),
     [
-        ("hop=0.05\nwindow=0.4\n", 2, "unknown key 'window' for a predict cfg; allowed keys: src_dir"),
+        (
+            "hop=0.05\nwindow=0.4\n",
+            2,
+            "unknown key 'window' for a predict cfg; allowed keys: src_dir",
+        ),
         ("hop=0.05\nhop=0.1\n", 2, "duplicate key 'hop' \\(first set on line 1\\)"),
         ("hop=\n", 1, "empty value"),
         ("=5\n", 1, "expected 'key=value'"),
@@ -203,8 +220,17 @@ def test_cfg_missing_file_and_bad_kind(tmp_path: Path) -> None:
 
 def test_write_cfg_semantics_and_errors(tmp_path: Path) -> None:
     path = tmp_path / "p.cfg"
-    write_cfg(path, {"no_cuda": True, "visualize": False, "log_dir": None, "hop": 0.05,
-                     "model_path": Path("/m/model.pt")}, kind="predict")
+    write_cfg(
+        path,
+        {
+            "no_cuda": True,
+            "visualize": False,
+            "log_dir": None,
+            "hop": 0.05,
+            "model_path": Path("/m/model.pt"),
+        },
+        kind="predict",
+    )
     assert path.read_text() == "no_cuda\nlog_dir=None\nhop=0.05\nmodel_path=/m/model.pt\n"
     with pytest.raises(ConfigError, match="unknown key 'bogus'"):
         write_cfg(path, {"bogus": 1}, kind="predict")
@@ -216,15 +242,21 @@ def test_write_cfg_semantics_and_errors(tmp_path: Path) -> None:
 _cfg_value = st.one_of(
     st.booleans(),
     st.none(),
-    st.integers(-10**6, 10**6),
+    st.integers(-(10**6), 10**6),
     st.floats(allow_nan=False, allow_infinity=False),
     st.text(
-        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=20
-    ).map(str.strip).filter(lambda s: s not in ("", "None")),
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=20,
+    )
+    .map(str.strip)
+    .filter(lambda s: s not in ("", "None")),
 )
 
 
-@settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.dictionaries(st.sampled_from(PREDICT_KEYS), _cfg_value, max_size=len(PREDICT_KEYS)))
 def test_cfg_round_trip(tmp_path: Path, values: dict) -> None:
     path = tmp_path / "rt.cfg"
@@ -238,28 +270,38 @@ def test_cfg_round_trip(tmp_path: Path, values: dict) -> None:
 # --------------------------------------------------------------------------- prediction logs
 
 
-def _scores(n: int, *, sr: int = 48000, hop: int = 2400, length: int = 19200,
-            total: int = 48000 * 3) -> pd.DataFrame:
+def _scores(
+    n: int, *, sr: int = 48000, hop: int = 2400, length: int = 19200, total: int = 48000 * 3
+) -> pd.DataFrame:
     starts = np.arange(n) * hop
     p = np.random.default_rng(3).uniform(size=n)
-    return pd.DataFrame({
-        "recording": ["tape1/rec.2019.wav"] * n,
-        "window": np.arange(n),
-        "begin_s": starts / sr,
-        "end_s": np.minimum(starts + length, total) / sr,
-        "p_noise": 1 - p,
-        "p_target": p,
-    })
+    return pd.DataFrame(
+        {
+            "recording": ["tape1/rec.2019.wav"] * n,
+            "window": np.arange(n),
+            "begin_s": starts / sr,
+            "end_s": np.minimum(starts + length, total) / sr,
+            "p_noise": 1 - p,
+            "p_target": p,
+        }
+    )
 
 
 def test_predict_log_round_trip(tmp_path: Path) -> None:
     scores = _scores(53)  # last windows reach the end of the file
     path = tmp_path / predict_log_name("tape1/rec.2019.wav")
     assert path.name == "rec.2019_predict_output.log"
-    write_predict_log(path, scores, threshold=0.9, sequence_len_s=0.4, hop_s=0.05, sr=48000,
-                      n_samples=48000 * 3, model_path="/m/model.pt",
-                      data_opts={"sr": 48000, "n_fft": 2048, "hop_length": 1024, "fmin": 0,
-                                 "fmax": 4000})
+    write_predict_log(
+        path,
+        scores,
+        threshold=0.9,
+        sequence_len_s=0.4,
+        hop_s=0.05,
+        sr=48000,
+        n_samples=48000 * 3,
+        model_path="/m/model.pt",
+        data_opts={"sr": 48000, "n_fft": 2048, "hop_length": 1024, "fmin": 0, "fmax": 4000},
+    )
     back = read_predict_log(path, recording="tape1/rec.2019.wav")
     pd.testing.assert_frame_equal(back, scores.astype({"window": "int64"}), check_dtype=False)
     lines = path.read_text().splitlines()
@@ -272,13 +314,14 @@ def test_predict_log_round_trip(tmp_path: Path) -> None:
     assert header.classes == {"noise": 0, "target": 1}
     assert (header.n_samples, header.hop_samples, header.min_max_norm) == (144000, 2400, True)
     assert back.attrs["predict_log"]["threshold"] == 0.9
-    assert read_predict_log(path)["recording"].iloc[0] == "rec.2019.wav"
+    assert read_predict_log(path)["recording"].iloc[0] == "tape1/rec.2019.wav"
 
 
 def test_predict_log_deterministic(tmp_path: Path) -> None:
     for name in ("a.log", "b.log"):
-        write_predict_log(tmp_path / name, _scores(5), threshold=0.5, sequence_len_s=0.4,
-                          hop_s=0.05, sr=48000)
+        write_predict_log(
+            tmp_path / name, _scores(5), threshold=0.5, sequence_len_s=0.4, hop_s=0.05, sr=48000
+        )
     assert (tmp_path / "a.log").read_bytes() == (tmp_path / "b.log").read_bytes()
 
 
@@ -346,5 +389,11 @@ def test_log_errors(tmp_path: Path) -> None:
     with pytest.raises(AnnotationError, match="one recording"):
         write_predict_log(tmp_path / "x.log", two, threshold=0.5, sequence_len_s=0.4, hop_s=0.05)
     with pytest.raises(AnnotationError, match="p_hum"):
-        write_predict_log(tmp_path / "x.log", _scores(2), threshold=0.5, sequence_len_s=0.4,
-                          hop_s=0.05, target_class="hum")
+        write_predict_log(
+            tmp_path / "x.log",
+            _scores(2),
+            threshold=0.5,
+            sequence_len_s=0.4,
+            hop_s=0.05,
+            target_class="hum",
+        )

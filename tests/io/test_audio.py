@@ -96,9 +96,7 @@ def test_seek_reads_only_requested_frames(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(sf, "read", spy)
     x, _ = read_audio(path, start_s=30.0, end_s=31.0)
     assert x.shape == (8000,)
-    assert calls == [
-        {"start": 240000, "stop": 248000, "dtype": "float32", "always_2d": True}
-    ]
+    assert calls == [{"start": 240000, "stop": 248000, "dtype": "float32", "always_2d": True}]
 
 
 def _corrupt(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -196,7 +194,9 @@ def test_write_flac_by_extension(tmp_path: Path) -> None:
 def test_io_does_not_import_torch() -> None:
     import subprocess
 
-    code = "import alpacaspot.io, alpacaspot.io.animalspot, alpacaspot.io.raven, sys; " \
-           "print('torch' in sys.modules)"
+    code = (
+        "import alpacaspot.io, alpacaspot.io.animalspot, alpacaspot.io.raven, sys; "
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

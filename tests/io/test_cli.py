@@ -13,17 +13,33 @@ from alpacaspot.io import write_audio, write_table
 from alpacaspot.io.animalspot import write_cfg, write_predict_log
 
 
-def test_info_describes_each_kind(real_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_info_describes_each_kind(
+    real_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     clip = tmp_path / "target-hum_1_2019_tapeA_0_270.wav"
     write_audio(clip, np.zeros(270 * 48), 48000)
-    table = write_table(pd.DataFrame({"recording": ["a.wav"], "begin_s": [0.0], "end_s": [1.0]}),
-                        tmp_path / "ev.parquet", schema="events")
-    cfg = write_cfg(tmp_path / "eval.cfg", {"prediction_dir": "/p", "threshold": 0.9}, kind="evaluate")
+    table = write_table(
+        pd.DataFrame({"recording": ["a.wav"], "begin_s": [0.0], "end_s": [1.0]}),
+        tmp_path / "ev.parquet",
+        schema="events",
+    )
+    cfg = write_cfg(
+        tmp_path / "eval.cfg", {"prediction_dir": "/p", "threshold": 0.9}, kind="evaluate"
+    )
     log = write_predict_log(
         tmp_path / "a_predict_output.log",
-        pd.DataFrame({"recording": ["a.wav"], "window": [0], "begin_s": [0.0], "end_s": [0.4],
-                      "p_target": [0.7]}),
-        threshold=0.5, sequence_len_s=0.4, hop_s=0.05,
+        pd.DataFrame(
+            {
+                "recording": ["a.wav"],
+                "window": [0],
+                "begin_s": [0.0],
+                "end_s": [0.4],
+                "p_target": [0.7],
+            }
+        ),
+        threshold=0.5,
+        sequence_len_s=0.4,
+        hop_s=0.05,
     )
     paths = [clip, table, cfg, log, real_dir / "RR48_2013_D151.ABW.selections.txt"]
     assert main(["info", *map(str, paths)]) == 0
@@ -39,8 +55,17 @@ def test_info_describes_each_kind(real_dir: Path, tmp_path: Path, capsys: pytest
 def test_info_errors_name_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "x.xyz").write_text("?")
     (tmp_path / "bad.wav").write_text("not audio")
-    assert main(["info", str(tmp_path / "x.xyz"), str(tmp_path / "bad.wav"),
-                 str(tmp_path / "missing.parquet")]) == 2
+    assert (
+        main(
+            [
+                "info",
+                str(tmp_path / "x.xyz"),
+                str(tmp_path / "bad.wav"),
+                str(tmp_path / "missing.parquet"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert f"{tmp_path / 'x.xyz'}: unknown file kind '.xyz'" in err
     assert f"{tmp_path / 'bad.wav'}: not a readable audio file" in err
@@ -52,8 +77,9 @@ def test_info_model_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     dsp = pytest.importorskip("alpacaspot.dsp")
     if not all(hasattr(models, n) for n in ("build_model", "save_model", "ModelBundle")):
         pytest.skip("alpacaspot.models not complete")
-    cfg = dsp.SpectrogramConfig(sr=8000, n_fft=256, hop_length=128, fmin=0, fmax=4000,
-                                n_freq_bins=16)
+    cfg = dsp.SpectrogramConfig(
+        sr=8000, n_fft=256, hop_length=128, fmin=0, fmax=4000, n_freq_bins=16
+    )
     bundle = models.ModelBundle(models.build_model(width=4), cfg, 0.4, ("noise", "target"))
     models.save_model(tmp_path / "model.pt", bundle)
     assert main(["info", str(tmp_path / "model.pt")]) == 0

@@ -31,7 +31,13 @@ def test_chronister_full_table(real_dir: Path) -> None:
     assert len(ev) == 279
     assert set(ev["recording"]) == {"Recording_1_Segment_07.wav"}
     assert ev["label"].value_counts().to_dict() == {
-        "WOTH": 67, "EATO": 63, "TUTI": 54, "NOCA": 37, "BCCH": 34, "OVEN": 14, "BAWW": 8,
+        "WOTH": 67,
+        "EATO": 63,
+        "TUTI": 54,
+        "NOCA": 37,
+        "BCCH": 34,
+        "OVEN": 14,
+        "BAWW": 8,
         "WITU": 2,
     }
     assert sorted(ev["selection"]) == list(range(1, 280))
@@ -53,7 +59,15 @@ def test_chronister_snippet_with_audio_root(
     assert set(ev["recording"]) == {"Recording_1_Segment_07-snippet.wav"}
     assert ev["end_s"].max() < 10.0
     assert ev["label"].tolist() == [
-        "NOCA", "WOTH", "EATO", "WOTH", "BCCH", "NOCA", "EATO", "BCCH", "WOTH"
+        "NOCA",
+        "WOTH",
+        "EATO",
+        "WOTH",
+        "BCCH",
+        "NOCA",
+        "EATO",
+        "BCCH",
+        "WOTH",
     ]
     assert "dropped 270 of 279 events" in caplog.text
 
@@ -113,20 +127,24 @@ def test_blue_whale_detections_score(real_dir: Path) -> None:
 
 
 def test_folder_of_tables(real_dir: Path, tmp_path: Path) -> None:
-    for name in ("MSD-0003_20180427_2minstart00.Table.1.selections.txt",
-                 "Recording_1_Segment_02.Table.1.selections.txt",
-                 "EmptyExample.Table.1.selections.txt"):
+    for name in (
+        "MSD-0003_20180427_2minstart00.Table.1.selections.txt",
+        "Recording_1_Segment_02.Table.1.selections.txt",
+        "EmptyExample.Table.1.selections.txt",
+    ):
         shutil.copy(real_dir / name, tmp_path / name)
     ev = read_raven(tmp_path)
     assert len(ev) == 16
     assert ev["recording"].unique().tolist() == [
-        "MSD-0003_20180427_2minstart00.wav", "Recording_1_Segment_02.wav"
+        "MSD-0003_20180427_2minstart00.wav",
+        "Recording_1_Segment_02.wav",
     ]
 
 
 def test_label_column_by_name(real_dir: Path) -> None:
-    ev = read_raven(real_dir / "MSD-0003_20180427_2minstart00.Table.1.selections.txt",
-                    label_column="view")
+    ev = read_raven(
+        real_dir / "MSD-0003_20180427_2minstart00.Table.1.selections.txt", label_column="view"
+    )
     assert set(ev["label"]) == {"Spectrogram 1"}
     with pytest.raises(AnnotationError, match="label column 'Call' not found"):
         read_raven(real_dir / "raven_with_Annotation_col.txt", label_column="Call")
@@ -145,7 +163,9 @@ def test_bom_crlf_trailing_tabs(tmp_path: Path) -> None:
 
 
 def test_latin1_fallback(tmp_path: Path) -> None:
-    path = _write(tmp_path / "x.txt", f"{HEADER}\tLabel\n1\tS\t1\t0\t1\t\t\tcrié\n", encoding="latin-1")
+    path = _write(
+        tmp_path / "x.txt", f"{HEADER}\tLabel\n1\tS\t1\t0\t1\t\t\tcrié\n", encoding="latin-1"
+    )
     assert read_raven(path)["label"].tolist() == ["crié"]
 
 
@@ -170,9 +190,12 @@ def test_multi_file_table_with_offsets(tmp_path: Path) -> None:
     )
     ev = read_raven(_write(tmp_path / "multi.txt", text))
     assert ev[["recording", "begin_s", "end_s", "label"]].values.tolist() == [
-        ["a.wav", 5.0, 5.5, "x"], ["b.wav", 5.0, 5.25, "y"]
+        ["a.wav", 5.0, 5.5, "x"],
+        ["b.wav", 5.0, 5.25, "y"],
     ]
-    alt = read_raven(_write(tmp_path / "multi2.txt", text.replace("File Offset (s)", "File Offset")))
+    alt = read_raven(
+        _write(tmp_path / "multi2.txt", text.replace("File Offset (s)", "File Offset"))
+    )
     assert alt["end_s"].tolist() == [5.5, 5.25]
 
 
@@ -184,7 +207,8 @@ def test_begin_path_windows_and_posix(tmp_path: Path) -> None:
     )
     ev = read_raven(_write(tmp_path / "p.txt", text))
     assert ev[["recording", "channel", "label"]].values.tolist() == [
-        ["tape one.wav", 1, "q"], ["tape two.wav", 2, "r"]
+        ["tape one.wav", 1, "q"],
+        ["tape two.wav", 2, "r"],
     ]
 
 
@@ -219,10 +243,13 @@ def test_stem_resolution_under_audio_root(tmp_path: Path) -> None:
     tables = tmp_path / "tables"
     tables.mkdir()
     row = "1\tSpectrogram 1\t1\t0.1\t0.2\t\t\n"
-    for name in ("X.Table.1.selections.txt", "Y.selections.txt"):
+    write_audio(audio / "a.b.wav", np.zeros(8000), 8000)
+    write_audio(audio / "a.b.wav.flac", np.zeros(8000), 8000)
+    for name in ("X.Table.1.selections.txt", "Y.selections.txt", "a.b.wav.selections.txt"):
         _write(tables / name, f"{HEADER}\n{row}")
     ev = read_raven(tables, audio_root=audio)
-    assert ev["recording"].tolist() == ["Y-long name.flac", "sub/X.wav"]
+    assert ev["recording"].tolist() == ["Y-long name.flac", "a.b.wav", "sub/X.wav"]
+    assert read_raven(tables / "a.b.wav.selections.txt")["recording"].tolist() == ["a.b.wav"]
     _write(tables / "Z.txt", f"{HEADER}\n{row}")
     with pytest.raises(AnnotationError, match="Z.txt: table has no 'Begin File' column and no"):
         read_raven(tables / "Z.txt", audio_root=audio)
@@ -231,7 +258,9 @@ def test_stem_resolution_under_audio_root(tmp_path: Path) -> None:
         read_raven(tables / "Y.selections.txt", audio_root=audio)
 
 
-def test_named_file_resolution_and_clipping(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_named_file_resolution_and_clipping(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     write_audio(tmp_path / "t1" / "a.wav", np.zeros(16000), 8000)  # 2 s
     text = (
         f"{HEADER}\tBegin File\n"
@@ -243,7 +272,8 @@ def test_named_file_resolution_and_clipping(tmp_path: Path, caplog: pytest.LogCa
     with caplog.at_level(logging.WARNING):
         ev = read_raven(path, audio_root=tmp_path)
     assert ev[["recording", "begin_s", "end_s"]].values.tolist() == [
-        ["t1/a.wav", 0.5, 1.0], ["t1/a.wav", 1.5, 2.0]
+        ["t1/a.wav", 0.5, 1.0],
+        ["t1/a.wav", 1.5, 2.0],
     ]
     assert "dropped 1 of 3 events" in caplog.text and "cut 1 events" in caplog.text
     _write(path, text.replace("a.wav", "missing.wav"))
@@ -284,20 +314,48 @@ def test_bad_files(tmp_path: Path) -> None:
 
 
 def test_write_header_and_extras(tmp_path: Path) -> None:
-    ev = pd.DataFrame({
-        "recording": ["t/a.wav", "b.wav"], "begin_s": [1.0, 2.0], "end_s": [1.5, 2.5],
-        "label": ["hum", "alarm"], "quality": [2, None], "tape": ["t", "b"],
-        "View": ["Waveform 1", "Waveform 1"],
-    })
+    ev = pd.DataFrame(
+        {
+            "recording": ["t/a.wav", "b.wav"],
+            "begin_s": [1.0, 2.0],
+            "end_s": [1.5, 2.5],
+            "label": ["hum", "alarm"],
+            "quality": [2, None],
+            "tape": ["t", "b"],
+            "View": ["Waveform 1", "Waveform 1"],
+        }
+    )
     path = write_raven(ev, tmp_path / "out" / "all.selections.txt")
     lines = path.read_text().splitlines()
     assert lines[0].split("\t") == [
-        "Selection", "View", "Channel", "Begin Time (s)", "End Time (s)", "Low Freq (Hz)",
-        "High Freq (Hz)", "Begin File", "Begin Path", "File Offset (s)", "Annotation", "Quality",
+        "Selection",
+        "View",
+        "Channel",
+        "Begin Time (s)",
+        "End Time (s)",
+        "Low Freq (Hz)",
+        "High Freq (Hz)",
+        "Begin File",
+        "Begin Path",
+        "File Offset (s)",
+        "Annotation",
+        "Quality",
         "tape",
     ]
     assert lines[1].split("\t") == [
-        "1", "Spectrogram 1", "1", "1.0", "1.5", "", "", "a.wav", "t/a.wav", "1.0", "hum", "2", "t"
+        "1",
+        "Spectrogram 1",
+        "1",
+        "1.0",
+        "1.5",
+        "",
+        "",
+        "a.wav",
+        "t/a.wav",
+        "1.0",
+        "hum",
+        "2",
+        "t",
     ]
     back = read_raven(path)
     assert back[["recording", "tape"]].values.tolist() == [["a.wav", "t"], ["b.wav", "b"]]
@@ -306,7 +364,9 @@ def test_write_header_and_extras(tmp_path: Path) -> None:
 
 
 def test_write_concatenated_timeline(tmp_path: Path) -> None:
-    ev = pd.DataFrame({"recording": ["b.wav", "a.wav"], "begin_s": [1.0, 2.0], "end_s": [1.5, 2.25]})
+    ev = pd.DataFrame(
+        {"recording": ["b.wav", "a.wav"], "begin_s": [1.0, 2.0], "end_s": [1.5, 2.25]}
+    )
     path = write_raven(ev, tmp_path / "m.txt", durations={"a.wav": 60.0, "b.wav": 30.0})
     rows = [line.split("\t") for line in path.read_text().splitlines()[1:]]
     assert [r[3] for r in rows] == ["61.0", "2.0"]  # b.wav follows a.wav on the timeline
@@ -317,13 +377,17 @@ def test_write_concatenated_timeline(tmp_path: Path) -> None:
         write_raven(ev, tmp_path / "m.txt", durations={"a.wav": 60.0})
 
 
-_name = st.text(
-    alphabet=st.characters(
-        blacklist_characters="\t\n\r/\\", blacklist_categories=("Cs", "Cc", "Zl", "Zp")
-    ),
-    min_size=1,
-    max_size=10,
-).map(str.strip).filter(bool)
+_name = (
+    st.text(
+        alphabet=st.characters(
+            blacklist_characters="\t\n\r/\\", blacklist_categories=("Cs", "Cc", "Zl", "Zp")
+        ),
+        min_size=1,
+        max_size=10,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 _time = st.floats(0, 1e5, allow_nan=False, allow_infinity=False)
 
 
@@ -335,23 +399,27 @@ def _events(draw: st.DrawFn) -> pd.DataFrame:
     for _ in range(n):
         b, d = draw(_time), draw(st.floats(0, 100, allow_nan=False))
         low = draw(st.one_of(st.none(), st.floats(0, 24000, allow_nan=False)))
-        rows.append({
-            "recording": draw(st.sampled_from(recs)),
-            "begin_s": b,
-            "end_s": b + d,
-            "low_hz": low,
-            "high_hz": draw(st.one_of(st.none(), st.floats(0, 24000, allow_nan=False))),
-            "label": draw(st.one_of(st.just(""), _name)),
-            "quality": draw(st.one_of(st.none(), st.integers(1, 4))),
-            "channel": draw(st.integers(1, 4)),
-            "score": draw(st.one_of(st.none(), st.floats(0, 1))),
-        })
+        rows.append(
+            {
+                "recording": draw(st.sampled_from(recs)),
+                "begin_s": b,
+                "end_s": b + d,
+                "low_hz": low,
+                "high_hz": draw(st.one_of(st.none(), st.floats(0, 24000, allow_nan=False))),
+                "label": draw(st.one_of(st.just(""), _name)),
+                "quality": draw(st.one_of(st.none(), st.integers(1, 4))),
+                "channel": draw(st.integers(1, 4)),
+                "score": draw(st.one_of(st.none(), st.floats(0, 1))),
+            }
+        )
     frame = pd.DataFrame(rows, columns=[c for c in EVENTS.names if c != "selection"])
     frame["selection"] = np.arange(1, n + 1)
     return EVENTS.validate(frame)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(_events())
 def test_write_read_round_trip(tmp_path: Path, events: pd.DataFrame) -> None:
     path = write_raven(events, tmp_path / "rt.selections.txt")
@@ -362,3 +430,11 @@ def test_write_read_round_trip(tmp_path: Path, events: pd.DataFrame) -> None:
     if not expected["quality"].notna().any():
         assert "Quality" not in path.read_text().splitlines()[0]
     pd.testing.assert_frame_equal(back[EVENTS.names], expected[EVENTS.names])
+
+
+def test_channel_and_lowercase_channel_columns(tmp_path: Path) -> None:
+    text = f"{HEADER}\tchannel\tLabel\n1\tSpectrogram 1\t2\t0\t1\t\t\t1\thum\n"
+    ev = read_raven(_write(tmp_path / "file with spaces.txt", text))
+    assert ev[["recording", "channel", "raven_channel", "label"]].values.tolist() == [
+        ["file with spaces.wav", 2, "1", "hum"]
+    ]

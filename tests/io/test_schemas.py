@@ -24,7 +24,12 @@ def test_events_optional_columns_added_and_extras_kept() -> None:
     out = EVENTS.validate(raw)
     assert list(out.columns) == EVENTS.names + ["tape"]
     row = out.iloc[0]
-    assert (row["recording"], row["begin_s"], row["end_s"], row["label"]) == ("a.b.wav", 1.5, 2.0, "")
+    assert (row["recording"], row["begin_s"], row["end_s"], row["label"]) == (
+        "a.b.wav",
+        1.5,
+        2.0,
+        "",
+    )
     assert row["channel"] == 1
     assert pd.isna(row["quality"]) and pd.isna(row["score"]) and pd.isna(row["low_hz"])
     assert str(out["quality"].dtype) == "Int64" and str(out["score"].dtype) == "Float64"
@@ -33,34 +38,74 @@ def test_events_optional_columns_added_and_extras_kept() -> None:
 
 def test_missing_label_values_become_empty_not_nan() -> None:
     out = EVENTS.validate(
-        pd.DataFrame({"recording": ["a", "b"], "begin_s": [0, 1], "end_s": [1, 2],
-                      "label": ["x", None]})
+        pd.DataFrame(
+            {"recording": ["a", "b"], "begin_s": [0, 1], "end_s": [1, 2], "label": ["x", None]}
+        )
     )
     assert out["label"].tolist() == ["x", ""]
 
 
 def test_pandas_string_dtype_accepted() -> None:
-    df = pd.DataFrame({"recording": pd.Series(["a"], dtype="string"), "begin_s": [0.0],
-                       "end_s": [1.0]})
+    df = pd.DataFrame(
+        {"recording": pd.Series(["a"], dtype="string"), "begin_s": [0.0], "end_s": [1.0]}
+    )
     assert EVENTS.validate(df)["recording"].tolist() == ["a"]
 
 
 def test_missing_required_column_named() -> None:
-    with pytest.raises(SchemaError, match=r"x.parquet: events table lacks required column\(s\) \['end_s'\]"):
+    with pytest.raises(
+        SchemaError, match=r"x.parquet: events table lacks required column\(s\) \['end_s'\]"
+    ):
         EVENTS.validate(pd.DataFrame({"recording": ["a"], "begin_s": [0.0]}), path="x.parquet")
 
 
 @pytest.mark.parametrize(
     ("schema", "frame", "match"),
     [
-        (EVENTS, {"recording": ["a"], "begin_s": ["abc"], "end_s": [1.0]}, "'begin_s' must be of kind float"),
-        (EVENTS, {"recording": [None], "begin_s": [0.0], "end_s": [1.0]}, "'recording' must not be empty"),
-        (EVENTS, {"recording": ["a"], "begin_s": [None], "end_s": [1.0]}, "'begin_s' has a missing value in row 0"),
-        (EVENTS, {"recording": ["a"], "begin_s": [0.0], "end_s": [1.0], "quality": [1.5]}, "whole numbers or nulls"),
-        (RECORDINGS, {"recording": ["a"], "tape": ["t"], "sample_rate": [48000.5], "channels": [1],
-                      "frames": [10], "duration_s": [1.0]}, "'sample_rate' must hold whole numbers"),
-        (RECORDINGS, {"recording": ["a"], "tape": ["t"], "sample_rate": [None], "channels": [1],
-                      "frames": [10], "duration_s": [1.0]}, "'sample_rate' has a missing value"),
+        (
+            EVENTS,
+            {"recording": ["a"], "begin_s": ["abc"], "end_s": [1.0]},
+            "'begin_s' must be of kind float",
+        ),
+        (
+            EVENTS,
+            {"recording": [None], "begin_s": [0.0], "end_s": [1.0]},
+            "'recording' must not be empty",
+        ),
+        (
+            EVENTS,
+            {"recording": ["a"], "begin_s": [None], "end_s": [1.0]},
+            "'begin_s' has a missing value in row 0",
+        ),
+        (
+            EVENTS,
+            {"recording": ["a"], "begin_s": [0.0], "end_s": [1.0], "quality": [1.5]},
+            "whole numbers or nulls",
+        ),
+        (
+            RECORDINGS,
+            {
+                "recording": ["a"],
+                "tape": ["t"],
+                "sample_rate": [48000.5],
+                "channels": [1],
+                "frames": [10],
+                "duration_s": [1.0],
+            },
+            "'sample_rate' must hold whole numbers",
+        ),
+        (
+            RECORDINGS,
+            {
+                "recording": ["a"],
+                "tape": ["t"],
+                "sample_rate": [None],
+                "channels": [1],
+                "frames": [10],
+                "duration_s": [1.0],
+            },
+            "'sample_rate' has a missing value",
+        ),
     ],
 )
 def test_bad_values(schema, frame: dict, match: str) -> None:
@@ -84,8 +129,21 @@ def test_not_a_dataframe() -> None:
 
 
 def test_metrics_and_index_reset() -> None:
-    df = pd.DataFrame({"model": ["m"], "tag": ["len400_hop050_th90"], "criterion": ["iou0.4"],
-                       "n_gt": [3], "n_pred": [2], "tp": [2], "fp": [0], "fn": [1],
-                       "precision": [1.0], "recall": [2 / 3], "f1": [0.8]}, index=[7])
+    df = pd.DataFrame(
+        {
+            "model": ["m"],
+            "tag": ["len400_hop050_th90"],
+            "criterion": ["iou0.4"],
+            "n_gt": [3],
+            "n_pred": [2],
+            "tp": [2],
+            "fp": [0],
+            "fn": [1],
+            "precision": [1.0],
+            "recall": [2 / 3],
+            "f1": [0.8],
+        },
+        index=[7],
+    )
     out = METRICS.validate(df)
     assert list(out.index) == [0] and out["tp"].dtype == "int64"

@@ -13,10 +13,19 @@ from alpacaspot.io import EVENTS, read_raven, read_table, write_table
 
 
 def _events() -> pd.DataFrame:
-    return EVENTS.validate(pd.DataFrame({
-        "recording": ["tape1/a.b.wav", "c.wav"], "begin_s": [0.25, 1.0], "end_s": [0.5, 1.75],
-        "label": ["hum", "alarm"], "quality": [3, None], "score": [None, 0.5], "tape": ["tape1", "c"],
-    }))
+    return EVENTS.validate(
+        pd.DataFrame(
+            {
+                "recording": ["tape1/a.b.wav", "c.wav"],
+                "begin_s": [0.25, 1.0],
+                "end_s": [0.5, 1.75],
+                "label": ["hum", "alarm"],
+                "quality": [3, None],
+                "score": [None, 0.5],
+                "tape": ["tape1", "c"],
+            }
+        )
+    )
 
 
 def test_round_trip_events(tmp_path: Path) -> None:
@@ -28,14 +37,17 @@ def test_round_trip_events(tmp_path: Path) -> None:
 
 def test_round_trip_real_table(real_dir: Path, tmp_path: Path) -> None:
     events = read_raven(real_dir / "RR48_2013_D151.ABW.learning_detector.txt")
-    back = read_table(write_table(events, tmp_path / "det.parquet", schema="events"), schema="events")
+    back = read_table(
+        write_table(events, tmp_path / "det.parquet", schema="events"), schema="events"
+    )
     assert len(back) == 51
     pd.testing.assert_frame_equal(back[EVENTS.names], events[EVENTS.names])
 
 
 def test_empty_table_round_trip(tmp_path: Path) -> None:
-    back = read_table(write_table(EVENTS.empty(), tmp_path / "e.parquet", schema="events"),
-                      schema="events")
+    back = read_table(
+        write_table(EVENTS.empty(), tmp_path / "e.parquet", schema="events"), schema="events"
+    )
     assert len(back) == 0 and list(back.columns) == EVENTS.names
 
 

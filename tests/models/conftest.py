@@ -82,3 +82,14 @@ def spec_cfg() -> SpectrogramConfig:
 def variant_factory():
     """``make_variant(root, *, n_per_split=None, seed=0, parquet=False) -> Path``."""
     return make_variant
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_thread():
+    """The test machine is shared: one torch thread is faster than two contended ones."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

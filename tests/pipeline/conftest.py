@@ -49,7 +49,8 @@ def make_dataset(dataset: Path) -> None:
     for s, split in enumerate(["train", "val", "test"]):
         for c, cls in enumerate(["target", "noise"]):
             start = 100 * (2 * s + c)
-            name = f"{cls}-{'hum' if cls == 'target' else ''}_{s}{c}_2020_tape{s}_{start}_{start + 200}.wav"
+            info = "hum" if cls == "target" else ""
+            name = f"{cls}-{info}_{s}{c}_2020_tape{s}_{start}_{start + 200}.wav"
             write_audio(dataset / name, _tone(0.2, 10 * s + c), SR)
             rows.append({"clip": name, "class": cls, "label": "hum" if cls == "target" else "",
                          "recording": f"tape{s}/rec.wav", "tape": f"tape{s}",

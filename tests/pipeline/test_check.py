@@ -106,7 +106,8 @@ def test_missing_and_changed_audio(pipeline_root: Path, tree: SimpleNamespace) -
     (corpus / "tapeA" / "rec0.wav").unlink()
     write_audio(corpus / "tapeB" / "rec1.wav", np.zeros(tree.SR // 2, np.float32), tree.SR)
     report = _train(pipeline_root)
-    missing = _one(report, "indexed audio file(s) are missing", CORPUS / "corpus_recordings.parquet")
+    index = CORPUS / "corpus_recordings.parquet"
+    missing = _one(report, "indexed audio file(s) are missing", index)
     assert "tapeA/rec0.wav" in missing.message
     changed = _one(report, "changed since indexing", CORPUS / "corpus_recordings.parquet")
     assert "tapeB/rec1.wav" in changed.message
@@ -158,7 +159,8 @@ def test_all_problems_reported_at_once(pipeline_root: Path, tree: SimpleNamespac
         assert _problems(report, needle), f"{needle!r} missing from\n{report.format()}"
 
 
-def test_benchmark_variants_every_entry_reported(pipeline_root: Path, tree: SimpleNamespace) -> None:
+def test_benchmark_variants_every_entry_reported(pipeline_root: Path,
+                                                 tree: SimpleNamespace) -> None:
     path = tree.write_benchmark_variants(pipeline_root, [
         {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9},
         {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9},

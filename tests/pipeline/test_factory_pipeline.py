@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -26,6 +27,20 @@ TRAIN = {"max_train_epochs": 1, "epochs_per_eval": 1, "batch_size": 8, "width": 
          "augmentation": False, "num_workers": 0, "torch_threads": 1}
 BENCH_VARIANTS = [{"seq_len": 0.4, "hop": 0.1, "threshold": 0.5},
                   {"seq_len": 0.4, "hop": 0.1, "threshold": 0.9}]
+
+
+@pytest.fixture(scope="module")
+def slurm() -> None:
+    """Skip unless a Slurm cluster answers (``tests/cluster/with_slurm.sh`` starts one)."""
+    import subprocess
+
+    if os.environ.get("ALPACASPOT_SLURM_SKIP"):
+        pytest.skip(os.environ["ALPACASPOT_SLURM_SKIP"])
+    if not os.environ.get("ALPACASPOT_SLURM") or shutil.which("sbatch") is None:
+        pytest.skip("no Slurm cluster: run through `bash tests/cluster/with_slurm.sh` "
+                    "(make test)")
+    if subprocess.run(["sinfo", "-h"], capture_output=True).returncode != 0:
+        pytest.skip("sinfo does not answer: no Slurm cluster")
 
 
 def _has_detect_cli() -> bool:
@@ -48,14 +63,15 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base
 
 
-def _root(tmp_path: Path, corpora: Path, slurm: dict) -> tuple[Path, Path]:
+def _root(tmp_path: Path, corpora: Path, slurm: dict, variants: tuple[str, ...] = ("v1", "v2")
+          ) -> tuple[Path, Path]:
     root = tmp_path / "pipe"
     root.mkdir()
     root.chmod(0o777)
     doc = {"globals": {"data_root": str(corpora), **SPEC, **TRAIN, "slurm": slurm},
            "v1": {"dataset": "train_c/dataset_v1", "sequence_len": 400},
            "v2": {"dataset": "train_c/dataset_v1", "sequence_len": 400, "seed": 3},
-           "active_variants": ["v1", "v2"]}
+           "active_variants": list(variants)}
     (root / "train_variants.json").write_text(json.dumps(doc))
     (root / "benchmark_variants.json").write_text(json.dumps({"slurm": slurm,
                                                               "variants": BENCH_VARIANTS}))
@@ -74,11 +90,11 @@ def _check_outputs(root: Path, plan_tags: dict[str, tuple[str, ...]]) -> None:
 
 def test_local_pipeline_and_rerun_skips(tmp_path: Path, corpora: Path) -> None:
     root, bench = _root(tmp_path, corpora, {"gpus": 1, "max_concurrent": 2,
-                                            "python": sys.executable})
+                                            "python": sys.executable}, variants=("v1",))
     ex = LocalExecutor()
     train = training_factory(root / "train_variants.json", root=root)
     job = ex.submit(train.array)
-    assert ex.status(job) == {0: "COMPLETED", 1: "COMPLETED"}, ex.exit_codes(job)
+    assert ex.status(job) == {0: "COMPLETED"}, ex.exit_codes(job)
     if not _has_detect_cli():
         pytest.skip("alpacaspot.detect._cli (predict/evaluate commands) is not available")
     bplan = benchmark_factory(bench, root / "benchmark_variants.json", root=root)
@@ -100,9 +116,10 @@ def test_local_pipeline_and_rerun_skips(tmp_path: Path, corpora: Path) -> None:
 
 @pytest.mark.slurm
 def test_slurm_pipeline_chained(tmp_path: Path, corpora: Path, slurm: None) -> None:
+    venv_bin = os.path.dirname(sys.executable)
     root, bench = _root(tmp_path, corpora, {"gpus": 1, "time": "00:10:00", "mem": "2G",
                                             "max_concurrent": 2, "python": sys.executable,
-                                            "setup": [f"export PATH={os.path.dirname(sys.executable)}:$PATH"],
+                                            "setup": [f"export PATH={venv_bin}:$PATH"],
                                             "evaluate": {"mem": "1G"}})
     ex = SlurmExecutor(poll_s=0.5)
     train = training_factory(root / "train_variants.json", root=root)
@@ -126,8 +143,7 @@ def test_slurm_pipeline_chained(tmp_path: Path, corpora: Path, slurm: None) -> N
     _check_outputs(root, bplan.tags)
     # lose one evaluation; a re-submission of the whole array redoes only that task
     lost = root / "BENCHMARK/runs/v2" / bplan.tags["v2"][1] / "evaluation"
-    (lost / MARKER_NAME).unlink()
-    (lost / "index.json").unlink()
+    shutil.rmtree(lost)
     kept = root / "BENCHMARK/runs/v2" / bplan.tags["v2"][0] / "evaluation/index.json"
     before = kept.stat().st_mtime_ns
     again = ex.submit(eplan.arrays["v2"])
