@@ -67,7 +67,7 @@ def train(bundle: ModelBundle, x: np.ndarray, y: np.ndarray, seconds: float, see
         opt.step()
         steps += 1
     net.eval()
-    return {"steps": steps, "last_loss": float(loss)}
+    return {"steps": steps, "last_loss": float(loss.item())}
 
 
 def evaluate(scores: pd.DataFrame, hums: pd.DataFrame, method: str, curve: str) -> dict:

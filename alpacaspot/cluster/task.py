@@ -14,13 +14,20 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from alpacaspot.cluster.done import clear_marker, is_done, task_digest, write_marker
+from alpacaspot.cluster.done import (
+    clear_marker,
+    is_done,
+    read_marker,
+    task_digest,
+    write_marker,
+)
 from alpacaspot.errors import AlpacaspotError
 
 __all__ = ["run_task", "main"]
@@ -41,6 +48,7 @@ def run_task(
     output: str | os.PathLike[str],
     inputs: Sequence[str | os.PathLike[str]] = (),
     force: bool = False,
+    reset_on_change: bool = False,
 ) -> int:
     """Run ``command`` unless ``output`` already holds a matching done marker.
 
@@ -54,6 +62,10 @@ def run_task(
         Files or folders whose contents the marker's digest covers (cfg, model, data).
     force : bool
         Run even when the marker matches.
+    reset_on_change : bool
+        When a marker of an earlier, different run exists (changed cfg or inputs), empty
+        ``output`` before running, so that a command that reuses what it finds (stored window
+        scores) cannot keep results of the old inputs. Only for folders holding nothing else.
 
     Returns
     -------
@@ -75,7 +87,11 @@ def run_task(
     if not force and is_done(output, digest):
         _log.info("skip (done marker matches): %s", " ".join(map(str, command)))
         return 0
+    old = read_marker(output)
     clear_marker(output)
+    if reset_on_change and old is not None:
+        _log.info("inputs changed since the last run: emptying %s", output)
+        _empty(Path(output))
     argv = _resolve(command)
     _log.info("run: %s", " ".join(argv))
     proc = subprocess.Popen(argv)
@@ -83,11 +99,11 @@ def run_task(
     def _forward(signum: int, _frame: object) -> None:
         proc.send_signal(signum)
 
-    old = {s: signal.signal(s, _forward) for s in (signal.SIGTERM, signal.SIGUSR1)}
+    handlers = {s: signal.signal(s, _forward) for s in (signal.SIGTERM, signal.SIGUSR1)}
     try:
         rc = proc.wait()
     finally:
-        for s, handler in old.items():
+        for s, handler in handlers.items():
             signal.signal(s, handler)
     if rc == 0:
         Path(output).mkdir(parents=True, exist_ok=True)
@@ -95,6 +111,16 @@ def run_task(
     else:
         _log.error("task failed with exit status %d: %s", rc, " ".join(argv))
     return rc
+
+
+def _empty(folder: Path) -> None:
+    if not folder.is_dir():
+        return
+    for entry in sorted(folder.iterdir()):
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -111,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", required=True, help="folder that receives the .done marker")
     parser.add_argument("--input", action="append", default=[], help="file or folder hashed")
     parser.add_argument("--force", action="store_true", help="run even when done")
+    parser.add_argument("--reset-on-change", action="store_true",
+                        help="empty the output folder when an earlier run had other inputs")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command")
     args = parser.parse_args(argv)
     command = list(args.command)
@@ -121,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return run_task(command, output=args.output, inputs=args.input, force=args.force)
+        return run_task(command, output=args.output, inputs=args.input, force=args.force,
+                        reset_on_change=args.reset_on_change)
     except AlpacaspotError as exc:
         print(f"alpacaspot task: error: {exc}", file=sys.stderr)
         return 2

@@ -63,7 +63,7 @@ def spectrogram_blocks(
         Audio seconds per block (rounded down to whole STFT hops, at least one frame).
         Peak memory is about ``block_s * sr * 4`` bytes of samples plus the block's rows.
     workers : int, optional
-        FFT threads (default: all cores this process may use).
+        Threads (default: all cores this process may use).
 
     Yields
     ------

@@ -3,13 +3,21 @@
 The path is ANIMAL-SPOT's: pre-emphasis ``y[n] - a y[n-1]`` -> periodic-window STFT without
 centring -> power scaled by ``1 / sum(window ** 2)`` -> frequency compression ->
 ``10 log10(max(S, 10 ** (min_level_db / 10)))`` -> normalisation (:func:`normalize`, applied
-per window). Frames are processed in chunks of a few MB: a numba kernel frames, pre-emphasises
-and windows a chunk, scipy's pocketfft transforms it, a second kernel takes it to compressed
-dB. Each frame's result depends only on its own samples, so any chunking gives identical
-numbers.
+per window).
+
+Frames are processed in chunks of about 1 MB by a small thread pool: a numba kernel frames,
+pre-emphasises and windows a chunk, scipy's pocketfft transforms it, a second kernel takes it
+to compressed power and numpy's SIMD ``log10`` to dB. Each frame's result depends only on its
+own samples, so any chunking or thread count gives identical numbers.
+
+The numba kernels are compiled on first use and cached on disk (next to the module, or under
+``NUMBA_CACHE_DIR``): see :mod:`alpacaspot.dsp._kernels` for what the first call costs.
 """
 
 from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.fft
@@ -22,9 +30,9 @@ from alpacaspot.errors import AudioError, ConfigError
 
 __all__ = ["spectrogram", "normalize", "compute_frames"]
 
-# Float32 samples per framing chunk (4 MB): large enough for pocketfft's batching and
-# threading, small enough to stay in cache-friendly, bounded memory.
-_CHUNK_SAMPLES = 1 << 20
+# Float32 samples per framing chunk (1 MB): one chunk and its spectrum stay in a core's L2
+# cache while a thread frames, transforms and compresses it.
+_CHUNK_SAMPLES = 1 << 18
 
 
 def _chunk_frames(n_fft: int) -> int:
@@ -55,7 +63,8 @@ def compute_frames(
     out : numpy.ndarray, optional
         float32 ``(len(starts), n_freq_bins)`` C-contiguous buffer to fill.
     workers : int, optional
-        FFT threads (default: all cores this process may use).
+        Threads, each processing whole chunks of frames (default: all cores this process may
+        use).
 
     Returns
     -------
@@ -80,18 +89,29 @@ def compute_frames(
     scale = 1.0 / float(np.sum(win.astype(np.float64) ** 2))
     floor = 10.0 ** (config.min_level_db / 10.0)
     comp = compression_matrix(config)
-    workers = workers or default_workers()
     chunk = _chunk_frames(config.n_fft)
-    buf = np.empty((min(chunk, n), config.n_fft), dtype=np.float32)
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
-        b = buf[: hi - lo]
-        frame_kernel(x, starts[lo:hi], seg_starts[lo:hi], win, config.preemphasis, b)
-        spec = scipy.fft.rfft(b, axis=1, workers=workers)
-        rows = out[lo:hi]
-        power_kernel(spec, scale, comp.offsets, comp.indices, comp.weights, floor, rows)
-        np.log10(rows, out=rows)
-        rows *= np.float32(10.0)
+    n_chunks = -(-n // chunk)
+    counter = itertools.count()  # next() on it is atomic under the GIL
+
+    def work() -> None:
+        buf = np.empty((min(chunk, n), config.n_fft), dtype=np.float32)
+        while (c := next(counter)) < n_chunks:
+            lo, hi = c * chunk, min(n, (c + 1) * chunk)
+            b = buf[: hi - lo]
+            frame_kernel(x, starts[lo:hi], seg_starts[lo:hi], win, config.preemphasis, b)
+            spec = scipy.fft.rfft(b, axis=1, workers=1)
+            rows = out[lo:hi]
+            power_kernel(spec, scale, comp.offsets, comp.indices, comp.weights, floor, rows)
+            np.log10(rows, out=rows)
+            rows *= np.float32(10.0)
+
+    n_threads = min(workers or default_workers(), n_chunks)
+    if n_threads <= 1:
+        work()
+    else:
+        with ThreadPoolExecutor(max_workers=n_threads) as pool:
+            for future in [pool.submit(work) for _ in range(n_threads)]:
+                future.result()
     return out
 
 
@@ -116,7 +136,7 @@ def spectrogram(
     pad : bool, default False
         Zero-pad a signal shorter than ``n_fft`` to one frame instead of raising.
     workers : int, optional
-        FFT threads (default: all cores this process may use).
+        Threads (default: all cores this process may use).
 
     Returns
     -------

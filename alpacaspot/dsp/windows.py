@@ -8,7 +8,9 @@ Two routes, one result:
 * :func:`window_spectrograms` frames every window on its own, exactly as if the window's
   samples had been cut out of the recording and transformed alone (pre-emphasis starts afresh
   at the window's first sample), in one vectorised numba pass over all frames of all windows.
-  Use it when the grids do not align (0.05 s at 48 kHz with hop 1024).
+  Use it when the grids do not align (0.05 s at 48 kHz with hop 1024). When they do align
+  and a frame's first sample cannot matter (periodic Hann window, or no pre-emphasis), it
+  computes each distinct frame once and gathers, with the same result.
 
 Window ``i`` starts at sample ``i * ceil(hop_s * sr)`` and spans ``ceil(window_s * sr)``
 samples, as ANIMAL-SPOT's prediction cuts them.
@@ -20,7 +22,7 @@ import numpy as np
 
 from alpacaspot.dsp.config import SpectrogramConfig, seconds_to_samples
 from alpacaspot.dsp.spectrogram import compute_frames
-from alpacaspot.dsp.stft import as_signal
+from alpacaspot.dsp.stft import as_signal, get_window
 from alpacaspot.errors import ConfigError
 
 __all__ = ["window_view", "window_count", "window_spectrograms"]
@@ -131,7 +133,7 @@ def window_spectrograms(
         Number of windows; default all remaining of ``window_count(len(x), ...)``, i.e. every
         window that fits entirely, at least one.
     workers : int, optional
-        FFT threads (default: all cores this process may use).
+        Threads (default: all cores this process may use).
 
     Returns
     -------
@@ -168,6 +170,8 @@ def window_spectrograms(
         count = max(total - start, 0)
     if count < 0:
         raise ConfigError(f"count must be >= 0, got {count}")
+    if count and hop % config.hop_length == 0 and _first_sample_ignored(config):
+        return _aligned_windows(sig, config, start, count, hop, n_win_frames, workers)
     seg = (np.arange(start, start + count, dtype=np.int64) * hop)[:, None]
     offs = np.arange(n_win_frames, dtype=np.int64)[None, :] * config.hop_length
     starts = (seg + offs).reshape(-1)
@@ -176,3 +180,27 @@ def window_spectrograms(
         sig, starts, np.ascontiguousarray(seg_starts), config, workers=workers
     )
     return out.reshape(count, n_win_frames, config.n_freq_bins)
+
+
+def _first_sample_ignored(config: SpectrogramConfig) -> bool:
+    """True when a frame's first sample has no effect (zero window coefficient or no
+    pre-emphasis), so a window's own pre-emphasis equals the whole signal's."""
+    return config.preemphasis == 0.0 or float(get_window(config.window, config.n_fft)[0]) == 0.0
+
+
+def _aligned_windows(
+    sig: np.ndarray,
+    config: SpectrogramConfig,
+    start: int,
+    count: int,
+    hop: int,
+    n_win_frames: int,
+    workers: int | None,
+) -> np.ndarray:
+    """Windows on the frame grid: compute each distinct frame once, then gather."""
+    step = hop // config.hop_length
+    f0 = start * step
+    n_unique = (count - 1) * step + n_win_frames
+    starts = (f0 + np.arange(n_unique, dtype=np.int64)) * config.hop_length
+    frames = compute_frames(sig, starts, np.zeros_like(starts), config, workers=workers)
+    return np.ascontiguousarray(window_view(frames, n_frames=n_win_frames, hop_frames=step))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from alpacaspot.errors import AnnotationError
 from alpacaspot.evaluate.matching import Matching, match_events
 
 __all__ = ["prf", "event_metrics", "metrics_from_matching", "per_group_metrics",
@@ -131,20 +132,28 @@ def per_group_metrics(
     >>> per_group_metrics(gt, gt.iloc[:1], m)[["tape", "tp", "fn"]].values.tolist()
     [['A', 1, 0], ['B', 0, 1]]
     """
+    if not gt.index.is_unique:
+        raise AnnotationError("per-group metrics need a ground-truth table with a unique index",
+                              path=gt.attrs.get("path"))
     g_key = gt[column].astype(str).to_numpy(dtype=object)
     p_key = pred[column].astype(str).to_numpy(dtype=object)
+    pair_pos = gt.index.get_indexer(matching.pairs["gt"].to_numpy())
+    pair_key = g_key[pair_pos] if len(pair_pos) else np.zeros(0, dtype=object)
+    g_rows = pd.Series(np.arange(len(g_key))).groupby(g_key, sort=True).indices if len(
+        g_key) else {}
+    p_rows = pd.Series(np.arange(len(p_key))).groupby(p_key, sort=True).indices if len(
+        p_key) else {}
+    pair_rows = pd.Series(np.arange(len(pair_key))).groupby(pair_key, sort=True).indices if len(
+        pair_key) else {}
+    empty = np.zeros(0, dtype=np.int64)
     rows = []
-    for key in sorted(set(g_key) | set(p_key)):
-        gs = g_key == key
-        ps = p_key == key
-        sub_pairs = matching.pairs[np.isin(matching.pairs["gt"].to_numpy(),
-                                           gt.index.to_numpy()[gs])]
+    for key in sorted(set(g_rows) | set(p_rows)):
+        gs, ps = g_rows.get(key, empty), p_rows.get(key, empty)
+        sub_pairs = matching.pairs.iloc[pair_rows.get(key, empty)]
         tp = len(sub_pairs)
-        sub = Matching(
-            sub_pairs, tp, int(ps.sum()) - tp, int(gs.sum()) - tp,
-            matching.gt_matched[gs], matching.pred_matched[ps],
-        )
-        rows.append({column: key, **metrics_from_matching(gt[gs], pred[ps], sub)})
+        sub = Matching(sub_pairs, tp, len(ps) - tp, len(gs) - tp,
+                       matching.gt_matched[gs], matching.pred_matched[ps])
+        rows.append({column: key, **metrics_from_matching(gt.iloc[gs], pred.iloc[ps], sub)})
     return pd.DataFrame(rows)
 
 

@@ -210,7 +210,7 @@ def benchmark_factory(
             assert first_cfg is not None
             commands.append(wrapped_command(
                 settings.python, ["alpacaspot", "predict", first_cfg], output=scores,
-                inputs=[first_cfg, model_path, _corpus_input(corpus)]))
+                inputs=[first_cfg, model_path, _corpus_input(corpus)], reset_on_change=True))
         tags[model] = tuple(v.tag for v in bv.variants)
         array = settings.job_array(f"pred_{model}", commands, log_dir=jobs / "logs",
                                    max_concurrent=max_concurrent)

@@ -31,9 +31,10 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alpacaspot.errors import AlpacaspotError, ConfigError
 
@@ -232,9 +233,13 @@ def check(
     *,
     stage: str | None = None,
     train_variants: str | os.PathLike[str] | None = None,
-    benchmark_variants: str | os.PathLike[str] | None = None,
+    benchmark_variants: str | os.PathLike[str] | list[Any] | dict[str, Any] | None = None,
     corpus_root: str | os.PathLike[str] | None = None,
+    models: Mapping[str, str | os.PathLike[str]] | None = None,
+    generated: bool = True,
+    pending: bool = False,
     run_sbatch: bool = True,
+    slurm: bool | None = None,
 ) -> CheckReport:
     """Check every input a pipeline stage needs; report all problems at once.
 
@@ -248,12 +253,27 @@ def check(
     stage : {"train", "benchmark", "evaluate"}, optional
         The stage about to run; None checks every stage whose inputs are present.
     train_variants, benchmark_variants : path-like, optional
-        The variants files; by default the copies the factories keep under ``root`` (or the
-        seed's ``tools/train_variants.json`` and ``tools/benchmark_variants.json``).
+        The variants files (benchmark variants may also be given loaded, as a list or dict);
+        by default the copies the factories keep (``TRAINING/cfg/train_variants.json``,
+        ``BENCHMARK/benchmark_variants.json``), else the seed's ``tools/*.json``.
     corpus_root : path-like, optional
-        The benchmark corpus; by default the one the benchmark factory recorded.
+        The benchmark corpus; by default the one the benchmark factory wrote into the cfgs.
+    models : mapping, optional
+        Model name -> model file the benchmark uses; by default the models the generated
+        ``predict.cfg`` files name, else every trained model and every active training
+        variant.
+    generated : bool
+        Also check the stage's generated cfgs and job scripts. Factories pass False: they
+        are about to (re)write them.
+    pending : bool
+        Outputs of earlier stages (trained models, window scores) may still be in the making
+        (a chained submission, or a factory run while the previous array runs): their absence
+        is then a warning, not an error.
     run_sbatch : bool
         Run ``sbatch --test-only`` on the generated job scripts when ``sbatch`` exists.
+    slurm : bool, optional
+        Whether the stages will run on Slurm: missing partition or time limit are then
+        errors, else warnings. None (default): when a Slurm controller answers here.
 
     Returns
     -------
@@ -279,6 +299,11 @@ def check(
         train_variants=train_variants,
         benchmark_variants=benchmark_variants,
         corpus_root=corpus_root,
+        models=models,
+        generated=generated,
+        pending=pending,
+        run_sbatch=run_sbatch,
+        slurm=slurm,
     )
     stages = _stages_for(root_path, stage, context)
     if not root_path.is_dir():
@@ -286,7 +311,7 @@ def check(
                   "pass the folder that holds TRAINING/ and BENCHMARK/")
     else:
         for name in stages:
-            check_runs.check_stage(found, root_path, name, context, run_sbatch=run_sbatch)
+            check_runs.check_stage(found, root_path, name, context)
     report = CheckReport(
         root=os.fspath(root_path),
         stages=stages,
@@ -316,7 +341,8 @@ def require_ok(
         The stage about to run (see :func:`check`).
     **kwargs
         Passed on to :func:`check` (``train_variants``, ``benchmark_variants``,
-        ``corpus_root``, ``run_sbatch``).
+        ``corpus_root``, ``models``, ``generated``, ``pending``, ``run_sbatch``,
+        ``slurm``).
 
     Returns
     -------

@@ -72,7 +72,9 @@ def recorded_corpus(root: Path) -> Path | None:
     return None
 
 
-def benchmark_models(root: Path, tplan: TrainVariants | None) -> list[tuple[str, Path]]:
+def benchmark_models(
+    root: Path, tplan: TrainVariants | None, *, from_cfgs: bool = True
+) -> list[tuple[str, Path]]:
     """(model name, model file) of every model the benchmark names.
 
     The generated ``predict.cfg`` files name them once the benchmark factory ran; before, the
@@ -84,7 +86,7 @@ def benchmark_models(root: Path, tplan: TrainVariants | None) -> list[tuple[str,
     []
     """
     named: dict[str, Path] = {}
-    for cfg in tag_cfgs(root, "predict.cfg"):
+    for cfg in tag_cfgs(root, "predict.cfg") if from_cfgs else []:
         try:
             value = read_tag_cfg(cfg).get("model_path")
         except AlpacaspotError:
@@ -107,7 +109,8 @@ def benchmark_models(root: Path, tplan: TrainVariants | None) -> list[tuple[str,
 
 
 def check_model(found: _Collector, root: Path, name: str, path: Path,
-                bplan: BenchmarkVariants | None, tplan: TrainVariants | None) -> None:
+                bplan: BenchmarkVariants | None, tplan: TrainVariants | None, *,
+                pending: bool = False) -> None:
     """Check that a model exists and was trained with its variant's spectrogram settings.
 
     The variant's settings come from its ``TRAINING/cfg/<name>/alpaca_server.cfg`` (else its
@@ -126,7 +129,7 @@ def check_model(found: _Collector, root: Path, name: str, path: Path,
     if not path.is_file():
         found.add(stage, path, f"trained model '{name}' does not exist",
                   "train it first (alpacaspot train on its alpaca_server.cfg) or drop it from "
-                  "the benchmark")
+                  "the benchmark", severity="warning" if pending else "error")
         return
     from alpacaspot.models import load_model  # torch only here
 

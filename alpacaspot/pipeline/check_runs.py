@@ -10,10 +10,10 @@ still run. torch is imported only to load models for the benchmark stage.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.pipeline import check_data, check_models, check_slurm
@@ -41,20 +41,54 @@ _BYTES_PER_DETECTION_FILE = 64 * 1024
 
 @dataclass(frozen=True)
 class Context:
-    """Where a pipeline root's inputs are (found by :func:`locate`)."""
+    """Where a pipeline root's inputs are (found by :func:`locate`) and how to check them.
+
+    Attributes
+    ----------
+    root : Path
+        The pipeline root.
+    train_variants : Path or None
+        The training variants file.
+    benchmark_variants : Path, list, dict or None
+        The benchmark variants file (or its already loaded content).
+    corpus_root : Path or None
+        The benchmark corpus, when given.
+    models : dict or None
+        Model name -> model file the benchmark will use, when given.
+    generated : bool
+        Check the stage's generated cfgs and job scripts (False before its factory ran).
+    pending : bool
+        Earlier stages' outputs (models, window scores) may still be in the making: their
+        absence is a warning.
+    run_sbatch : bool
+        Hand generated job scripts to ``sbatch --test-only`` where it exists.
+    slurm : bool or None
+        The stages run on Slurm (incomplete settings are errors); None: when a Slurm
+        controller answers here.
+    """
 
     root: Path
     train_variants: Path | None
-    benchmark_variants: Path | None
+    benchmark_variants: Path | list[Any] | dict[str, Any] | None
     corpus_root: Path | None
+    models: dict[str, Path] | None = None
+    generated: bool = True
+    pending: bool = False
+    run_sbatch: bool = True
+    slurm: bool | None = None
 
 
 def locate(
     root: Path,
     *,
     train_variants: str | os.PathLike[str] | None = None,
-    benchmark_variants: str | os.PathLike[str] | None = None,
+    benchmark_variants: str | os.PathLike[str] | list[Any] | dict[str, Any] | None = None,
     corpus_root: str | os.PathLike[str] | None = None,
+    models: Mapping[str, str | os.PathLike[str]] | None = None,
+    generated: bool = True,
+    pending: bool = False,
+    run_sbatch: bool = True,
+    slurm: bool | None = None,
 ) -> Context:
     """Find the variants files and the benchmark corpus of a pipeline root.
 
@@ -65,13 +99,23 @@ def locate(
     >>> locate(Path("/nonexistent")).train_variants is None
     True
     """
+    if benchmark_variants is None:
+        bench: Path | list[Any] | dict[str, Any] | None = find_variants_file(root, "benchmark")
+    elif isinstance(benchmark_variants, (list, dict)):
+        bench = benchmark_variants
+    else:
+        bench = Path(benchmark_variants)
     return Context(
         root=root,
         train_variants=Path(train_variants) if train_variants is not None
         else find_variants_file(root, "train"),
-        benchmark_variants=Path(benchmark_variants) if benchmark_variants is not None
-        else find_variants_file(root, "benchmark"),
+        benchmark_variants=bench,
         corpus_root=None if corpus_root is None else Path(corpus_root),
+        models=None if models is None else {str(k): Path(v) for k, v in models.items()},
+        generated=generated,
+        pending=pending,
+        run_sbatch=run_sbatch,
+        slurm=slurm,
     )
 
 
@@ -98,24 +142,26 @@ def present_stages(root: Path, context: Context) -> tuple[str, ...]:
     return tuple(stages)
 
 
-def check_stage(found: _Collector, root: Path, stage: str, context: Context, *,
-                run_sbatch: bool = True) -> None:
+def check_stage(found: _Collector, root: Path, stage: str, context: Context) -> None:
     """Run every check of one stage, adding problems to ``found`` (a collector)."""
     if stage == "train":
-        _check_train(found, root, context, run_sbatch)
+        _check_train(found, root, context)
     elif stage == "benchmark":
-        _check_benchmark(found, root, context, run_sbatch)
+        _check_benchmark(found, root, context)
     else:
-        _check_evaluate(found, root, context, run_sbatch)
+        _check_evaluate(found, root, context)
 
 
-def _scripts(folder: Path, patterns: Iterable[str]) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    out: set[Path] = set()
-    for pattern in patterns:
-        out.update(folder.glob(pattern))
-    return sorted(out)
+def _where(source: object) -> Path | None:
+    return source if isinstance(source, Path) else None
+
+
+def _check_scripts(found: _Collector, stage: str, folder: Path, pattern: str,
+                   context: Context) -> None:
+    scripts = sorted(folder.glob(pattern)) if folder.is_dir() else []
+    with found.guard(stage, "job scripts", folder):
+        check_slurm.check_scripts(found, stage, scripts, run_sbatch=context.run_sbatch,
+                                  slurm=context.slurm)
 
 
 # ---------------------------------------------------------------------------------- train
@@ -136,7 +182,7 @@ def _load_train(
     return plan
 
 
-def _check_train(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
+def _check_train(found: _Collector, root: Path, context: Context) -> None:
     stage = "train"
     plan = _load_train(found, root, context, stage)
     if plan is not None:
@@ -153,19 +199,19 @@ def _check_train(found: _Collector, root: Path, context: Context, run_sbatch: bo
                     check_data.check_corpus(found, stage, corpus)
         with found.guard(stage, "slurm settings", plan.path):
             check_slurm.check_slurm_settings(found, stage, slurm_dict(plan.slurm.get("train")),
-                                             plan.path)
+                                             plan.path, slurm=context.slurm)
         need = sum(_train_bytes(plan, name) for name in plan.active)
         with found.guard(stage, "disk space", plan.runs_root):
             check_slurm.check_disk(found, stage, plan.runs_root, need,
                                    f"{len(plan.active)} model(s) and their checkpoints")
+    if not context.generated:
+        return
     for cfg in sorted((root / "TRAINING" / "cfg").glob("*/alpaca_server.cfg")):
         with found.guard(stage, "training cfg", cfg, "run the training factory again"):
             from alpacaspot.io.animalspot import read_cfg
 
             read_cfg(cfg, kind="train", extra_keys=train_extra_keys())
-    with found.guard(stage, "job scripts", root / "TRAINING" / "jobs"):
-        check_slurm.check_scripts(found, stage, _scripts(root / "TRAINING" / "jobs",
-                                                         ["*.sbatch"]), run_sbatch=run_sbatch)
+    _check_scripts(found, stage, root / "TRAINING" / "jobs", "*.sbatch", context)
 
 
 def _quiet_train(root: Path, context: Context) -> TrainVariants | None:
@@ -191,7 +237,7 @@ def _train_bytes(plan: TrainVariants, name: str) -> int:
 # ------------------------------------------------------------------------------ benchmark
 
 
-def _check_benchmark(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
+def _check_benchmark(found: _Collector, root: Path, context: Context) -> None:
     stage = "benchmark"
     bplan: BenchmarkVariants | None = None
     if context.benchmark_variants is None:
@@ -199,10 +245,11 @@ def _check_benchmark(found: _Collector, root: Path, context: Context, run_sbatch
                   "pass benchmark_variants= or run alpacaspot.pipeline.benchmark_factory with "
                   "your benchmark_variants.json")
     else:
-        with found.guard(stage, "benchmark variants", context.benchmark_variants,
+        with found.guard(stage, "benchmark variants", _where(context.benchmark_variants),
                          "fix the benchmark variants file"):
             bplan = load_benchmark(context.benchmark_variants)
-    corpus = context.corpus_root or check_models.recorded_corpus(root)
+    recorded = check_models.recorded_corpus(root) if context.generated else None
+    corpus = context.corpus_root or recorded
     if corpus is None:
         found.add(stage, root, "benchmark corpus unknown: the check could not compare its "
                   "index with the audio",
@@ -212,17 +259,22 @@ def _check_benchmark(found: _Collector, root: Path, context: Context, run_sbatch
         with found.guard(stage, "benchmark corpus", corpus):
             check_data.check_corpus(found, stage, corpus)
     tplan = _quiet_train(root, context)
-    models = check_models.benchmark_models(root, tplan)
+    if context.models is not None:
+        models = sorted(context.models.items())
+    else:
+        models = check_models.benchmark_models(root, tplan, from_cfgs=context.generated)
     if not models:
         found.add(stage, root / "TRAINING" / "runs" / "models",
                   "the benchmark names no trained model", "train the models first (stage train)")
     for name, path in models:
         with found.guard(stage, f"model {name}", path):
-            check_models.check_model(found, root, name, path, bplan, tplan)
+            check_models.check_model(found, root, name, path, bplan, tplan,
+                                     pending=context.pending)
     if bplan is not None:
         with found.guard(stage, "slurm settings", bplan.path):
             check_slurm.check_slurm_settings(found, stage,
-                                             slurm_dict(bplan.slurm.get("predict")), bplan.path)
+                                             slurm_dict(bplan.slurm.get("predict")), bplan.path,
+                                             slurm=context.slurm)
         seconds = check_data.corpus_duration_s(corpus) if corpus is not None else 0.0
         grids = {(v.seq_len, v.hop) for v in bplan.variants}
         windows = sum(seconds / hop for _, hop in grids)
@@ -230,9 +282,8 @@ def _check_benchmark(found: _Collector, root: Path, context: Context, run_sbatch
         with found.guard(stage, "disk space", root / "BENCHMARK"):
             check_slurm.check_disk(found, stage, root / "BENCHMARK", need, "window scores")
         _stale_outputs(found, root, {n for n, _ in models})
-    with found.guard(stage, "job scripts", root / "BENCHMARK" / "jobs"):
-        check_slurm.check_scripts(found, stage, _scripts(root / "BENCHMARK" / "jobs",
-                                                         ["pred_*.batch"]), run_sbatch=run_sbatch)
+    if context.generated:
+        _check_scripts(found, stage, root / "BENCHMARK" / "jobs", "pred_*.batch", context)
 
 
 def _stale_outputs(found: _Collector, root: Path, models: set[str]) -> None:
@@ -250,7 +301,7 @@ def _stale_outputs(found: _Collector, root: Path, models: set[str]) -> None:
 # ------------------------------------------------------------------------------- evaluate
 
 
-def _check_evaluate(found: _Collector, root: Path, context: Context, run_sbatch: bool) -> None:
+def _check_evaluate(found: _Collector, root: Path, context: Context) -> None:
     stage = "evaluate"
     cfgs = _eval_cfgs(root)
     if not cfgs:
@@ -259,22 +310,22 @@ def _check_evaluate(found: _Collector, root: Path, context: Context, run_sbatch:
     n_tags = 0
     for cfg in cfgs:
         with found.guard(stage, "eval cfg", cfg, "run the benchmark factory again"):
-            _check_eval_cfg(found, cfg)
+            _check_eval_cfg(found, cfg, pending=context.pending)
             n_tags += 1
     if context.benchmark_variants is not None:
-        with found.guard(stage, "benchmark variants", context.benchmark_variants):
+        with found.guard(stage, "benchmark variants", _where(context.benchmark_variants)):
             bplan = load_benchmark(context.benchmark_variants)
             check_slurm.check_slurm_settings(found, stage,
-                                             slurm_dict(bplan.slurm.get("evaluate")), bplan.path)
+                                             slurm_dict(bplan.slurm.get("evaluate")), bplan.path,
+                                             slurm=context.slurm)
     with found.guard(stage, "disk space", root / "BENCHMARK"):
         check_slurm.check_disk(found, stage, root / "BENCHMARK",
                                n_tags * _BYTES_PER_DETECTION_FILE, "detections")
-    with found.guard(stage, "job scripts", root / "BENCHMARK" / "jobs"):
-        check_slurm.check_scripts(found, stage, _scripts(root / "BENCHMARK" / "jobs",
-                                                         ["eval_*.batch"]), run_sbatch=run_sbatch)
+    if context.generated:
+        _check_scripts(found, stage, root / "BENCHMARK" / "jobs", "eval_*.batch", context)
 
 
-def _check_eval_cfg(found: _Collector, cfg: Path) -> None:
+def _check_eval_cfg(found: _Collector, cfg: Path, *, pending: bool) -> None:
     values = check_models.read_tag_cfg(cfg)
     threshold = values.get("threshold")
     try:
@@ -295,4 +346,5 @@ def _check_eval_cfg(found: _Collector, cfg: Path) -> None:
         p.suffix in (".parquet", ".log") for p in pred_dir.rglob("*") if p.is_file()
     ):
         found.add("evaluate", pred_dir, "no window scores to evaluate yet",
-                  "run the prediction array first (bash BENCHMARK/jobs/pred_models.batch)")
+                  "run the prediction array first (bash BENCHMARK/jobs/pred_models.batch)",
+                  severity="warning" if pending else "error")

@@ -9,6 +9,7 @@ list, never a shell). Nothing here imports torch.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from typing import Protocol
 __all__ = [
     "GPU_STAGES",
     "script_options",
+    "slurm_answers",
     "check_slurm_settings",
     "check_scripts",
     "check_disk",
@@ -91,16 +93,44 @@ def _sbatch_exists() -> bool:
     return shutil.which("sbatch") is not None
 
 
+@functools.lru_cache(maxsize=1)
+def slurm_answers() -> bool:
+    """True when ``sbatch`` exists and a Slurm controller answers ``sinfo`` (asked once).
+
+    Examples
+    --------
+    >>> isinstance(slurm_answers(), bool)
+    True
+    """
+    sinfo = shutil.which("sinfo")
+    if not _sbatch_exists() or sinfo is None:
+        return False
+    try:
+        proc = subprocess.run([sinfo, "-h", "-o", "%P"], capture_output=True, text=True,
+                              timeout=_SBATCH_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+def _severity(slurm: bool | None) -> str:
+    use = slurm_answers() if slurm is None else slurm
+    return "error" if use else "warning"
+
+
 def check_slurm_settings(
     sink: _Sink,
     stage: str,
     settings: Mapping[str, object] | None,
     path: str | os.PathLike[str] | None,
+    *,
+    slurm: bool | None = None,
 ) -> None:
     """Check one stage's Slurm settings (the merged ``slurm`` block of a variants file).
 
-    Missing ``partition`` or ``time`` is an error where ``sbatch`` exists and a warning where
-    it does not (the local executor ignores them). A GPU request for evaluation is an error;
+    Missing ``partition`` or ``time`` is an error when the stage runs on Slurm (``slurm``;
+    None: when a Slurm controller answers here) and a warning otherwise (the local executor
+    ignores them). A GPU request for evaluation is an error;
     no GPU request for training or prediction is a warning.
 
     Examples
@@ -113,7 +143,7 @@ def check_slurm_settings(
     'evaluation requests a GPU (gpus=1); it runs on CPU nodes'
     """
     settings = dict(settings or {})
-    severity = "error" if _sbatch_exists() else "warning"
+    severity = _severity(slurm)
     for key in ("partition", "time"):
         if settings.get(key) in (None, ""):
             sink.add(stage, path, f"Slurm setting '{key}' is missing for stage {stage}",
@@ -146,6 +176,7 @@ def check_scripts(
     scripts: list[Path],
     *,
     run_sbatch: bool = True,
+    slurm: bool | None = None,
 ) -> None:
     """Check generated job scripts: complete ``#SBATCH`` settings and ``sbatch --test-only``.
 
@@ -159,7 +190,7 @@ def check_scripts(
     >>> sink.problems[0].message
     'job script is missing'
     """
-    severity = "error" if _sbatch_exists() else "warning"
+    severity = _severity(slurm)
     tested: list[Path] = []
     for script in scripts:
         if not script.is_file():

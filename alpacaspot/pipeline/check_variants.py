@@ -77,8 +77,10 @@ def load_train(path: str | os.PathLike[str], *, root: str | os.PathLike[str]) ->
     return load_train_variants(path, root=root, check_datasets=False)
 
 
-def load_benchmark(path: str | os.PathLike[str]) -> BenchmarkVariants:
-    """Parse a benchmark variants file, reporting every bad entry in one error.
+def load_benchmark(
+    source: str | os.PathLike[str] | list[Any] | dict[str, Any],
+) -> BenchmarkVariants:
+    """Parse benchmark variants (a file or its loaded content), reporting every bad entry.
 
     Raises
     ------
@@ -88,25 +90,27 @@ def load_benchmark(path: str | os.PathLike[str]) -> BenchmarkVariants:
 
     Examples
     --------
-    >>> import json, tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "b.json"
-    >>> _ = p.write_text(json.dumps([{"seq_len": 0.4, "hop": 0.5, "threshold": 2},
-    ...                              {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}]))
     >>> try:
-    ...     load_benchmark(p)
+    ...     load_benchmark([{"seq_len": 0.4, "hop": 0.5, "threshold": 2},
+    ...                     {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}])
     ... except ConfigError as err:
     ...     for part in err.message.split("; "):
     ...         print(part)
     variants[0]: threshold must be in (0, 1), got 2.0
     variants[0]: hop 0.5 s is longer than the window 0.4 s
     """
-    p = Path(path)
+    loaded = isinstance(source, (list, dict))
+    p = None if loaded else Path(source)  # type: ignore[arg-type]
     problems: list[str] = []
     try:
-        parsed: BenchmarkVariants | None = load_benchmark_variants(p)
+        if loaded:
+            parsed: BenchmarkVariants | None = parse_benchmark_variants(source)
+        else:
+            parsed = load_benchmark_variants(p)  # type: ignore[arg-type]
     except ConfigError as exc:
         parsed = None
-        problems = _entry_problems(p) or [exc.message]
+        doc = source if loaded else _read_doc(p)  # type: ignore[arg-type]
+        problems = (_entry_problems(doc, p) if doc is not None else []) or [exc.message]
     if parsed is not None:
         for i, v in enumerate(parsed.variants):
             if v.hop > v.seq_len:
@@ -118,13 +122,16 @@ def load_benchmark(path: str | os.PathLike[str]) -> BenchmarkVariants:
     return parsed
 
 
-def _entry_problems(path: Path) -> list[str]:
-    """Every entry's problems, each entry parsed on its own (empty when the file is unreadable
-    or its top level is wrong: the whole-file error then says it all)."""
+def _read_doc(path: Path) -> Any:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
+        return None
+
+
+def _entry_problems(doc: Any, path: Path | None) -> list[str]:
+    """Every entry's problems, each entry parsed on its own (empty when the top level is
+    wrong: the whole-document error then says it all)."""
     entries = doc.get("variants") if isinstance(doc, dict) else doc
     if not isinstance(entries, list) or not entries:
         return []

@@ -70,7 +70,8 @@ def write_master_script(path: str | os.PathLike[str], scripts: Sequence[str | os
 
 def wrapped_command(python: str | None, command: Sequence[str | os.PathLike[str]], *,
                     output: str | os.PathLike[str],
-                    inputs: Sequence[str | os.PathLike[str]] = ()) -> str:
+                    inputs: Sequence[str | os.PathLike[str]] = (),
+                    reset_on_change: bool = False) -> str:
     """The shell line of one idempotent task: the done-marker wrapper around ``command``.
 
     Examples
@@ -83,4 +84,6 @@ def wrapped_command(python: str | None, command: Sequence[str | os.PathLike[str]
                                           "alpacaspot.cluster.task", "--output", output]
     for inp in inputs:
         argv += ["--input", inp]
+    if reset_on_change:
+        argv.append("--reset-on-change")
     return task_command(*argv, "--", *command)

@@ -49,10 +49,10 @@ if ! command -v slurmctld >/dev/null 2>&1 || ! command -v munged >/dev/null 2>&1
     fi
     log "installing slurm-wlm and munge"
     export DEBIAN_FRONTEND=noninteractive
-    if ! timeout 600 apt-get install -y -q --no-install-recommends slurm-wlm munge \
+    if ! timeout 300 apt-get install -y -q --no-install-recommends slurm-wlm munge \
             >"$dir/apt.log" 2>&1; then
-        timeout 300 apt-get update -q >>"$dir/apt.log" 2>&1
-        timeout 600 apt-get install -y -q --no-install-recommends slurm-wlm munge \
+        timeout 120 apt-get update -q >>"$dir/apt.log" 2>&1
+        timeout 300 apt-get install -y -q --no-install-recommends slurm-wlm munge \
             >>"$dir/apt.log" 2>&1 || { log "apt-get failed, see $dir/apt.log"; exit 3; }
     fi
 fi
@@ -88,6 +88,9 @@ mem=$(( ${mem:-2000} * 9 / 10 ))
 ngpu=2
 for i in $(seq 0 $((ngpu - 1))); do ln -sfn /dev/null "$dir/gpu/nvidia$i"; done
 
+# Ports picked per cluster so that two clusters on one machine do not collide.
+port=$(( 20000 + ($$ % 2000) * 2 ))
+
 cat >"$dir/slurm.conf" <<EOF
 ClusterName=alpacaspot
 SlurmctldHost=$node(127.0.0.1)
@@ -102,8 +105,8 @@ SlurmctldPidFile=$dir/slurmctld.pid
 SlurmdPidFile=$dir/slurmd.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none

@@ -107,3 +107,31 @@ def test_script_runs_locally_without_sbatch(tmp_path: Path) -> None:
     assert (out / "t1").read_text() == "fromsetup\n"
     assert "task 2: exit 4" in proc.stderr
     assert (tmp_path / "logs" / "loc-local_0.out").exists()
+
+
+def test_simple_slurm_pitfalls_are_avoided(tmp_path: Path) -> None:
+    from alpacaspot.cluster._render import sbatch_header
+
+    arr = JobArray("d", ["echo $HOME ${SLURM_ARRAY_TASK_ID}"], log_dir=tmp_path)
+    text = arr.script()
+    assert "\\$" not in text and "echo $HOME ${SLURM_ARRAY_TASK_ID}" in text
+    assert arr.script() == text  # rendering twice does not append commands
+    with pytest.raises(ClusterError, match="simple-slurm rejected"):
+        sbatch_header({"no_such_option": "1"}, name="d")
+
+
+def test_signal_forwarding_block(tmp_path: Path) -> None:
+    text = JobArray("s", ["a; b"], log_dir=tmp_path, signal="B:USR1@120").script()
+    assert "0) { a; b; } & ;;" in text and "kill -s USR1 0" in text
+    with pytest.raises(ClusterError, match="signal"):
+        JobArray("s", ["a"], log_dir=tmp_path, signal="B:US R1@1").script()
+
+
+def test_dependency_spec_uses_colons() -> None:
+    from alpacaspot.cluster import dependency_spec
+
+    assert dependency_spec([12, 13]) == "afterok:12:13"
+    assert dependency_spec(7) == "afterok:7"
+    assert dependency_spec([]) is None
+    with pytest.raises(ClusterError, match="job ids"):
+        dependency_spec(["x"])

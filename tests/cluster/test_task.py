@@ -67,3 +67,21 @@ def test_module_entry_point_runs_alpacaspot_cli(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "usage: alpacaspot" in proc.stdout
     assert json.loads((out / ".done").read_text())["command"] == ["alpacaspot", "--help"]
+
+
+def test_reset_on_change_empties_a_stale_output(tmp_path: Path) -> None:
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"old")
+    out = tmp_path / "scores"
+    cmd = ["bash", "-c", f"[ -e {out}/rec.parquet ] || cat {model} > {out}/rec.parquet"]
+    out.mkdir()
+    assert run_task(cmd, output=out, inputs=[model], reset_on_change=True) == 0
+    assert (out / "rec.parquet").read_bytes() == b"old"
+    model.write_bytes(b"new")  # retrained: the command alone would keep the old file
+    assert run_task(cmd, output=out, inputs=[model], reset_on_change=True) == 0
+    assert (out / "rec.parquet").read_bytes() == b"new"
+    # without a marker (a crashed run) partial outputs are kept for resumption
+    (out / ".done").unlink()
+    (out / "partial.parquet").write_bytes(b"p")
+    assert run_task(cmd, output=out, inputs=[model], reset_on_change=True) == 0
+    assert (out / "partial.parquet").exists()

@@ -117,9 +117,7 @@ def test_byte_identical_reruns(copy_raven) -> None:
 def test_alpaca_layout_dataset(alpaca_corpus: Path, tmp_path: Path) -> None:
     strat = {"strategies": {"q": {"split_strategy": "by_tape", "seed": 1, "min_quality": 3,
                                   "noise_per_hum": 0.5}}}
-    d = prepare_datasets(alpaca_corpus, strat, workers=1, generate_spectrograms=True)["q"]
-    pngs = sorted(p.name[:-4] for p in (d / "spectrograms").glob("*.png"))
-    assert pngs == sorted(p.name[:-4] for p in d.glob("*.wav"))
+    d = prepare_datasets(alpaca_corpus, strat, workers=1)["q"]
     table = read_table(d / "variant_index.parquet", schema="clips")
     targets = table[table["class"] == "target"]
     assert targets["quality"].max() <= 3
@@ -130,7 +128,7 @@ def test_alpaca_layout_dataset(alpaca_corpus: Path, tmp_path: Path) -> None:
 
     shutil.rmtree(d)
     shutil.copytree(alpaca_corpus, other)
-    d2 = prepare_datasets(other, strat, workers=2, generate_spectrograms=True)["q"]
+    d2 = prepare_datasets(other, strat, workers=2)["q"]
     assert _snapshot(d2) == first
 
 
@@ -174,3 +172,17 @@ def test_split_that_cannot_be_filled(copy_raven) -> None:
     with pytest.raises(CorpusError, match="at least 3 tapes"):
         prepare_datasets(root, {"strategies": {"v": {}}}, workers=1)
     assert pd.read_parquet(root / "corpus_recordings.parquet").shape[0] == 2
+
+
+@pytest.mark.slow
+def test_spectrograms_in_worker_processes(alpaca_corpus: Path, tmp_path: Path) -> None:
+    strat = {"strategies": {"s": {"seed": 1, "min_quality": 2, "noise_per_hum": 0.5}}}
+    d = prepare_datasets(alpaca_corpus, strat, workers=2, generate_spectrograms=True)["s"]
+    pngs = sorted(p.name[:-4] for p in (d / "spectrograms").glob("*.png"))
+    assert pngs == sorted(p.name[:-4] for p in d.glob("*.wav"))
+    first = _snapshot(d)
+    import shutil
+
+    shutil.rmtree(d / "spectrograms")
+    prepare_datasets(alpaca_corpus, strat, workers=1, generate_spectrograms=True)
+    assert _snapshot(d) == first

@@ -137,3 +137,16 @@ def test_any_grid_equals_cut_and_padded_audio(n, window_ms, hop_ms, start, seed)
     for k in range(3):
         s = (start + k) * hop
         np.testing.assert_array_equal(w[k], spectrogram(padded[s : s + length], cfg))
+
+
+@pytest.mark.parametrize(("window", "preemphasis"),
+                         [("hann", 0.98), ("hamming", 0.98), ("hamming", 0.0)])
+def test_aligned_grid_fast_path_equals_cut_audio(window, preemphasis, chirp) -> None:
+    cfg = SpectrogramConfig(sr=8000, n_fft=128, hop_length=40, fmin=0, fmax=4000,
+                            n_freq_bins=16, window=window, preemphasis=preemphasis)
+    x = chirp(3000, cfg.sr)
+    w = window_spectrograms(x, cfg, window_s=0.05, hop_s=0.02, start=2, count=6)
+    padded = np.concatenate([x, np.zeros(2000, dtype=np.float32)])
+    for k in range(6):
+        s = (2 + k) * 160
+        np.testing.assert_array_equal(w[k], spectrogram(padded[s : s + 400], cfg))

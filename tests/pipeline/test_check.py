@@ -212,6 +212,11 @@ def test_slurm_settings_incomplete(pipeline_root: Path, tree: SimpleNamespace) -
     _one(report, "training requests no GPU", path, severity="warning")
     _one(report, "job script sets no --partition", script)
     _one(report, "job script sets no --time", script)
+    on_slurm = check(pipeline_root, stage="train", run_sbatch=False, slurm=True)
+    assert _one(on_slurm, "'partition' is missing", path).severity == "error"
+    local = check(pipeline_root, stage="train", run_sbatch=False, slurm=False)
+    assert _one(local, "'partition' is missing", path).severity == "warning"
+    assert local.ok, local.format()
 
 
 def test_evaluation_script_requesting_gpu(pipeline_root: Path, tree: SimpleNamespace) -> None:
@@ -310,3 +315,33 @@ def test_cli_check_json_and_exit_status(pipeline_root: Path, capsys: pytest.Capt
     rc = main(["check", "--root", str(pipeline_root / "nonexistent"), "--stage", "train"])
     assert rc == 1
     assert "FAILED" in capsys.readouterr().out
+
+
+def test_factory_mode_skips_generated_files_and_tolerates_pending(
+    pipeline_root: Path, tree: SimpleNamespace
+) -> None:
+    script = pipeline_root / "TRAINING" / "jobs" / "train_models.sbatch"
+    script.write_text("#!/bin/bash\n#SBATCH --job-name x\n")  # stale, incomplete
+    report = check(pipeline_root, stage="train", run_sbatch=False)
+    _one(report, "job script sets no --partition", script)
+    report = check(pipeline_root, stage="train", generated=False)
+    assert report.ok and not report.problems, report.format()
+    # what the benchmark factory passes while the training array still runs
+    corpus = pipeline_root / CORPUS
+    model = pipeline_root / "TRAINING/runs/models/v1/models/model.pt"
+    kwargs = dict(benchmark_variants=[{"seq_len": 0.4, "hop": 0.05, "threshold": 0.57}],
+                  corpus_root=corpus, models={"v1": model}, generated=False, slurm=False)
+    report = require_ok(pipeline_root, "benchmark", pending=True, **kwargs)
+    assert _one(report, "trained model 'v1' does not exist", model).severity == "warning"
+    with pytest.raises(ConfigError, match="trained model 'v1' does not exist"):
+        require_ok(pipeline_root, "benchmark", **kwargs)
+    bad = dict(kwargs, benchmark_variants=[{"seq_len": 0.4, "hop": 0.5, "threshold": 0.5}])
+    report = check(pipeline_root, stage="benchmark", pending=True, **bad)
+    assert _problems(report, "hop 0.5 s is longer than the window 0.4 s")
+    # evaluation arrays chained after prediction: scores not there yet
+    tree.write_benchmark_outputs(pipeline_root)
+    (pipeline_root / "BENCHMARK/runs/v1/scores/len400_hop050/tapeA/rec0.wav.parquet").unlink()
+    assert not check(pipeline_root, stage="evaluate", run_sbatch=False).ok
+    report = check(pipeline_root, stage="evaluate", pending=True, generated=False)
+    assert report.ok, report.format()
+    assert _problems(report, "no window scores to evaluate yet", severity="warning")

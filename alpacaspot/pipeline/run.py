@@ -1,0 +1,272 @@
+"""The seed's whole pipeline, steps -1 to 6, as one function on any executor.
+
+``run_pipeline`` makes (or reuses) a training corpus and a separate benchmark corpus, prepares
+the dataset variants, writes the training, benchmark and evaluation cfgs and job arrays with
+the factories, submits them chained by dependencies (train -> predict -> evaluate), computes
+``BENCHMARK/metrics.csv`` and draws the analysis plots. Every step skips work that is already
+complete, so a second run after an interruption finishes only what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from alpacaspot._atomic import atomic_write_text
+from alpacaspot.errors import ClusterError
+
+__all__ = ["PipelineSpec", "PipelineResult", "run_pipeline"]
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PipelineSpec:
+    """Everything one pipeline run needs.
+
+    Parameters
+    ----------
+    out : path
+        Pipeline root: ``data/``, ``tools/``, ``TRAINING/``, ``BENCHMARK/`` and ``logs/`` go here.
+    training_corpus : dict
+        Keyword arguments of :func:`alpacaspot.data.make_synthetic_corpus` for the training
+        corpus (ignored when ``training_corpus_root`` is given).
+    benchmark_corpus : dict
+        Same for the benchmark corpus (tapes no training clip comes from).
+    strategies : dict
+        Dataset strategies in the fork's format (``active_strategies``, ``strategies``).
+    train_variants : dict
+        The training variants file's content (``globals``, variants, ``active_variants``);
+        ``globals.data_root`` and ``runs_root`` are filled in when absent.
+    benchmark_variants : list or dict
+        The benchmark variants file's content.
+    target_labels : tuple of str
+        Ground-truth labels the detector looks for.
+    executor : {"local", "slurm"}
+        Where the job arrays run.
+    training_corpus_root, benchmark_corpus_root : path, optional
+        Use existing corpora instead of generating synthetic ones.
+    post : dict
+        Keyword arguments of ``scores_to_events`` for the fine threshold sweep.
+
+    Examples
+    --------
+    >>> spec = PipelineSpec(out="run", training_corpus={}, benchmark_corpus={},
+    ...                     strategies={}, train_variants={}, benchmark_variants=[])
+    >>> spec.executor
+    'local'
+    """
+
+    out: str | os.PathLike[str]
+    training_corpus: Mapping[str, Any]
+    benchmark_corpus: Mapping[str, Any]
+    strategies: Mapping[str, Any]
+    train_variants: Mapping[str, Any]
+    benchmark_variants: Any
+    target_labels: tuple[str, ...] = ("hum",)
+    executor: str = "local"
+    training_corpus_root: str | os.PathLike[str] | None = None
+    benchmark_corpus_root: str | os.PathLike[str] | None = None
+    post: Mapping[str, Any] = field(default_factory=dict)
+    check: bool = True
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """What a pipeline run produced.
+
+    Attributes
+    ----------
+    metrics : pandas.DataFrame
+        One row per (model, tag, criterion), as written to ``metrics.csv``.
+    metrics_path : Path
+        ``BENCHMARK/metrics.csv``.
+    figures : tuple of Path
+        The analysis plots.
+    timings : dict
+        Seconds spent per step.
+    """
+
+    metrics: pd.DataFrame
+    metrics_path: Path
+    figures: tuple[Path, ...]
+    timings: dict[str, float]
+
+
+class _Steps:
+    """Runs named steps, logs each to ``logs/<step>.log`` and times it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.timings: dict[str, float] = {}
+        (root / "logs").mkdir(parents=True, exist_ok=True)
+
+    def run(self, name: str, func: Callable[[], Any]) -> Any:
+        handler = logging.FileHandler(self.root / "logs" / f"{name}.log", mode="a")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        top = logging.getLogger("alpacaspot")
+        top.addHandler(handler)
+        if top.level == logging.NOTSET or top.level > logging.INFO:
+            top.setLevel(logging.INFO)
+        start = time.perf_counter()
+        _log.info("step %s: start", name)
+        try:
+            return func()
+        finally:
+            self.timings[name] = time.perf_counter() - start
+            _log.info("step %s: %.1f s", name, self.timings[name])
+            top.removeHandler(handler)
+            handler.close()
+
+
+def _corpus(root: Path, kwargs: Mapping[str, Any]) -> Path:
+    from alpacaspot.data import build_corpus_index, make_synthetic_corpus
+
+    make_synthetic_corpus(root, **kwargs)
+    if not (root / "corpus_index.parquet").is_file():
+        build_corpus_index(root).save()
+    return root
+
+
+def _write_json(path: Path, content: Any) -> Path:
+    atomic_write_text(path, json.dumps(content, indent=2) + "\n")
+    return path
+
+
+def _submit(executor: Any, arrays: list[Any], after: list[int] | None) -> list[int]:
+    ids = [executor.submit(array, after=after or None) for array in arrays]
+    return ids
+
+
+def _check_jobs(executor: Any, ids: list[int], what: str) -> None:
+    from alpacaspot.cluster import failed_tasks
+
+    for job in ids:
+        executor.wait(job)
+        failed = failed_tasks(executor, job)
+        if failed:
+            raise ClusterError(f"{what}: job {job} tasks {failed} failed; see the logs under "
+                               "TRAINING/jobs/logs or BENCHMARK/jobs/logs and re-run the "
+                               "pipeline (finished tasks are skipped)")
+
+
+def run_pipeline(spec: PipelineSpec) -> PipelineResult:
+    """Run the seed's pipeline end to end; re-runs redo nothing that is complete.
+
+    Parameters
+    ----------
+    spec : PipelineSpec
+
+    Returns
+    -------
+    PipelineResult
+
+    Examples
+    --------
+    >>> from alpacaspot.pipeline.demo import demo_spec
+    >>> result = run_pipeline(demo_spec("demo_run"))  # doctest: +SKIP
+    """
+    from alpacaspot.cluster import get_executor
+    from alpacaspot.data import prepare_datasets
+    from alpacaspot.evaluate import evaluate_benchmark
+    from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
+
+    root = Path(spec.out).absolute()
+    root.mkdir(parents=True, exist_ok=True)
+    steps = _Steps(root)
+    data_root = root / "data"
+    train_root = (Path(spec.training_corpus_root).absolute() if spec.training_corpus_root
+                  else data_root / "training_corpus")
+    bench_root = (Path(spec.benchmark_corpus_root).absolute() if spec.benchmark_corpus_root
+                  else data_root / "benchmark_corpus")
+
+    if spec.training_corpus_root is None:
+        steps.run("corpus_training", lambda: _corpus(train_root, spec.training_corpus))
+    if spec.benchmark_corpus_root is None:
+        steps.run("corpus_benchmark", lambda: _corpus(bench_root, spec.benchmark_corpus))
+    steps.run("prepare_datasets", lambda: prepare_datasets(train_root, dict(spec.strategies)))
+
+    train_variants = json.loads(json.dumps(spec.train_variants))
+    glob = train_variants.setdefault("globals", {})
+    glob.setdefault("data_root", str(train_root.parent))
+    glob.setdefault("runs_root", str(root / "TRAINING" / "runs"))
+    variants_path = _write_json(root / "tools" / "train_variants.json", train_variants)
+    bench_variants_path = _write_json(root / "tools" / "benchmark_variants.json",
+                                      spec.benchmark_variants)
+    if spec.check:
+        _require_ok(root, "train")
+    executor = get_executor(spec.executor)
+
+    train_plan = steps.run("training_factory",
+                           lambda: training_factory(variants_path, root=root))
+    train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
+    if spec.executor == "local":
+        _check_jobs(executor, train_ids, "training")
+
+    bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
+        bench_root, bench_variants_path, root=root, models=train_plan.model_paths))
+    pred_ids = steps.run("predict", lambda: _submit(
+        executor, list(bench_plan.predict_arrays.values()), train_ids))
+    if spec.executor == "local":
+        _check_jobs(executor, pred_ids, "prediction")
+
+    eval_plan = steps.run("eval_factory", lambda: eval_factory(root / "BENCHMARK"))
+    eval_ids = steps.run("evaluate", lambda: _submit(
+        executor, list(eval_plan.arrays.values()), pred_ids))
+    _check_jobs(executor, train_ids + pred_ids + eval_ids, "pipeline")
+
+    metrics_path = root / "BENCHMARK" / "metrics.csv"
+    post = _post(spec.post)
+    metrics = steps.run("metrics", lambda: evaluate_benchmark(
+        bench_root, root / "BENCHMARK" / "runs", labels=spec.target_labels, post=post,
+        out=metrics_path, progress=False))
+    figures = steps.run("analysis", lambda: _analysis(root, metrics_path))
+    _write_json(root / "logs" / "timings.json", steps.timings)
+    return PipelineResult(metrics=metrics, metrics_path=metrics_path, figures=figures,
+                          timings=dict(steps.timings))
+
+
+def _require_ok(root: Path, stage: str) -> None:
+    try:
+        from alpacaspot.pipeline.check import require_ok
+    except ImportError:  # pragma: no cover - check module is part of the package
+        return
+    require_ok(root, stage)
+
+
+def _post(kwargs: Mapping[str, Any]) -> Callable[[pd.DataFrame, float], pd.DataFrame]:
+    from alpacaspot.detect.postprocess import scores_to_events
+
+    options = dict(kwargs)
+
+    def post(scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
+        return scores_to_events(scores, threshold=threshold, **options)
+
+    return post
+
+
+def _analysis(root: Path, metrics_path: Path) -> tuple[Path, ...]:
+    script = Path(__file__).resolve().parents[2] / "examples" / "metrics_analysis.py"
+    figures = root / "BENCHMARK" / "figures"
+    if not script.is_file():
+        _log.warning("analysis notebook %s not found; no plots drawn", script)
+        return ()
+    env = dict(os.environ, MPLBACKEND="Agg")
+    done = subprocess.run([sys.executable, str(script), "--metrics", str(metrics_path),
+                           "--figures", str(figures)], env=env, capture_output=True, text=True,
+                          check=False)
+    (root / "logs" / "analysis.out").write_text(done.stdout + done.stderr)
+    if done.returncode != 0:
+        raise ClusterError(f"the analysis notebook failed (exit {done.returncode}); see "
+                           f"{root / 'logs' / 'analysis.out'}")
+    return tuple(sorted(figures.glob("*.png")))
