@@ -51,10 +51,11 @@ def window_inputs(path: Path, cfg: SpectrogramConfig, frames: int, n: int):
     return np.concatenate(parts), grid.begin_s
 
 
-def train(bundle: ModelBundle, x: np.ndarray, y: np.ndarray, seconds: float, seed: int) -> dict:
+def train(bundle: ModelBundle, x: np.ndarray, y: np.ndarray, seconds: float, seed: int,
+          lr: float = 2e-3) -> dict:
     rng = np.random.default_rng(seed)
     net = bundle.network.train()
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
     pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:

@@ -39,6 +39,8 @@ parser.add_argument("--criterion", default=None, help="criterion to plot (defaul
 parser.add_argument("--audio", default=None, help="a recording for the detection view")
 parser.add_argument("--gt", default=None, help="ground truth for the detection view")
 parser.add_argument("--recording", default=None, help="its recording name in the tables")
+parser.add_argument("--labels", nargs="*", default=["hum"],
+                    help="ground-truth labels to draw (default: hum; none = all)")
 parser.add_argument("--run", default=None, help="run folder whose detections to draw")
 parser.add_argument("--start", type=float, default=0.0)
 parser.add_argument("--end", type=float, default=30.0)
@@ -98,7 +100,7 @@ if pairs_path.is_file():
 
 # %%
 if args.audio and args.gt and args.run:
-    gt = load_ground_truth(args.gt)
+    gt = load_ground_truth(args.gt, labels=args.labels or None)
     pred = load_detections(args.run)
     plots.plot_detections(args.audio, gt, pred, start_s=args.start, end_s=args.end,
                           recording=args.recording, path=figures / "detections.png")

@@ -31,6 +31,7 @@ from alpacaspot.errors import AudioError
 __all__ = ["extract_clips", "default_workers"]
 
 _CHUNK = 256
+_PROCESS_MIN_CLIPS = 2000  # below this, process start-up costs more than the GIL
 _Task = tuple[str, list[tuple[str, float, float]], "str | None"]
 
 
@@ -66,8 +67,6 @@ def _extract_one(task: _Task) -> int:
         sr, n = fh.samplerate, fh.frames
         for dst, begin_s, end_s in items:
             png = None if png_dir is None else Path(png_dir) / (Path(dst).name[:-4] + ".png")
-            if Path(dst).is_file() and (png is None or png.is_file()):
-                continue
             start = int(round(begin_s * sr))
             stop = int(round(end_s * sr))
             if n < stop <= n + sr // 1000 + 1:  # millisecond rounding at the end of the file
@@ -90,16 +89,18 @@ def _extract_one(task: _Task) -> int:
     return written
 
 
-def _run_parallel(tasks: list[_Task], n_workers: int, *, png: bool) -> Iterator[tuple[int, int]]:
+def _run_parallel(
+    tasks: list[_Task], n_workers: int, *, png: bool, processes: bool
+) -> Iterator[tuple[int, int]]:
     """Yield (clips written, clips done) per finished task.
 
-    WAV cutting spends its time in libsndfile and numpy, which release the GIL, so threads
-    suffice and start at once. Pictures are drawn by matplotlib (GIL-bound), so they get
-    processes, from a fork server: forking a process that already runs OpenMP threads
-    (numba, FFT) is unsafe.
+    Threads start at once but share the GIL (about half of a clip's time is Python), so
+    large jobs (``processes``) and pictures (matplotlib is GIL-bound) get worker processes,
+    from a fork server: forking a process that already runs OpenMP threads (numba, FFT) is
+    unsafe, and the server imports this module once for all workers.
     """
     workers = min(n_workers, len(tasks))
-    if png:
+    if png or processes:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["alpacaspot.data.clips"])
         pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
@@ -157,7 +158,13 @@ def extract_clips(
     """
     root, out = Path(corpus_root), Path(out_dir)
     tasks: list[_Task] = []
-    for rec, grp in clips.groupby("recording", sort=True):
+    # one listing instead of a stat per clip: finished clips (and pictures) are skipped
+    done = {e.name for e in os.scandir(out)} if out.is_dir() else set()
+    if png_dir is not None:
+        pics = {e.name for e in os.scandir(png_dir)} if Path(png_dir).is_dir() else set()
+        done = {n for n in done if n[:-4] + ".png" in pics}
+    todo = clips[np.array([str(c) not in done for c in clips["clip"]], dtype=bool)]
+    for rec, grp in todo.groupby("recording", sort=True):
         grp = grp.sort_values("begin_s", kind="stable")
         items = [(str(out / c), float(b), float(e))
                  for c, b, e in zip(grp["clip"], grp["begin_s"], grp["end_s"])]
@@ -165,16 +172,18 @@ def extract_clips(
             tasks.append((str(root / rec), items[i : i + _CHUNK],
                           None if png_dir is None else str(png_dir)))
     n_workers = default_workers() if workers is None else max(1, int(workers))
-    bar = tqdm(total=len(clips), desc="clips", unit="clip",
+    bar = tqdm(total=len(todo), desc="clips", unit="clip",
                disable=None if progress is None else not progress)
     written = 0
     try:
-        if n_workers == 1 or len(tasks) == 1:
+        if n_workers == 1 or len(tasks) <= 1:
             for t in tasks:
                 written += _extract_one(t)
                 bar.update(len(t[1]))
         else:
-            for written_now, count in _run_parallel(tasks, n_workers, png=png_dir is not None):
+            big = len(todo) >= _PROCESS_MIN_CLIPS
+            for written_now, count in _run_parallel(tasks, n_workers, png=png_dir is not None,
+                                                    processes=big):
                 written += written_now
                 bar.update(count)
     finally:

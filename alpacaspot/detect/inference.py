@@ -207,6 +207,7 @@ def predict_scores(
     tables: list[pd.DataFrame] = []
     failed: dict[str, str] = {}
     runner: Runner | None = None
+    shared: Any = None
     try:
         grids: list[tuple[Path, str, WindowGrid | None]] = []
         for path, rec in inputs:
@@ -235,13 +236,17 @@ def predict_scores(
                          bundle.spectrogram_config.n_freq_bins), np.float32)
                     runner = prepare_runner(bundle.network, example, device=device,
                                             precision=precision, compile=compile)
+                if mode == "shared" and shared is None:
+                    from alpacaspot.detect.shared import prepare_shared
+
+                    shared = prepare_shared(bundle, device=device, compile=compile)
                 try:
                     if mode == "shared":
                         from alpacaspot.detect.shared import shared_probs
 
                         probs = shared_probs(
-                            bundle, path, grid, device=device, passes=shared_passes,
-                            batch_size=batch_size, compile=compile, progress=bar,
+                            bundle, path, grid, passes=shared_passes, prepared=shared,
+                            progress=bar,
                         )
                     else:
                         probs = _exact_probs(runner, path, grid, bundle, batch_size=batch_size,

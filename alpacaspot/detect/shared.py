@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,7 +31,7 @@ from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
 from alpacaspot.io import read_audio
 
-__all__ = ["shared_probs"]
+__all__ = ["SharedEncoder", "prepare_shared", "shared_probs"]
 
 _log = logging.getLogger(__name__)
 _BLOCK_FRAMES = 2048  # frames of windows handled per encoder block
@@ -68,11 +69,53 @@ def _local_norm(spec: np.ndarray, n_frames: int) -> np.ndarray:
     return np.clip((spec - lo[:, None]) / span[:, None], 0.0, 1.0).astype(np.float32)
 
 
-def _stride(encoder: torch.nn.Module, bins: int, device: torch.device) -> int:
-    t = 256
+def _stride(network: torch.nn.Module, encoder: torch.nn.Module, bins: int,
+            device: torch.device) -> int:
+    arch = getattr(network, "architecture", None) or {}
+    if arch.get("resnet") in (18, 34, 50) and arch.get("max_pool") in (0, 1, 2):
+        return 16 if arch["max_pool"] == 2 else 32  # conv1 /2, (pool or stage 1) /2, 3 x /2
+    t = 128
     with torch.inference_mode():
         out = encoder(torch.zeros(1, 1, t, bins, device=device))
     return max(1, round(t / out.shape[2]))
+
+
+@dataclass
+class SharedEncoder:
+    """A network split for shared prediction: the (frozen) encoder and the linear head."""
+
+    encoder: torch.nn.Module
+    weight: torch.Tensor
+    bias: torch.Tensor
+    pooling: str
+    stride: int
+    device: torch.device
+
+
+def prepare_shared(bundle: Any, *, device: str = "auto", compile: bool = True) -> SharedEncoder:
+    """Split and prepare ``bundle.network`` once for :func:`shared_probs`.
+
+    Examples
+    --------
+    >>> enc = prepare_shared(bundle, device="cpu")  # doctest: +SKIP
+    >>> enc.stride  # doctest: +SKIP
+    16
+    """
+    dev = resolve_device(device)
+    encoder, linear, pooling = _parts(bundle.network)
+    encoder = copy.deepcopy(encoder).eval().to(dev)
+    if dev.type == "cpu":
+        encoder = encoder.to(memory_format=torch.channels_last)
+    cfg = bundle.spectrogram_config
+    stride = _stride(bundle.network, encoder, cfg.n_freq_bins, dev)
+    if compile:
+        example = torch.zeros(1, 1, 4 * stride + bundle.window_frames, cfg.n_freq_bins,
+                              device=dev)
+        encoder = _frozen(encoder, example.contiguous(memory_format=torch.channels_last))
+    return SharedEncoder(
+        encoder=encoder, weight=linear.weight.detach().double().cpu(),
+        bias=linear.bias.detach().double().cpu(), pooling=pooling, stride=stride, device=dev,
+    )
 
 
 def _overlap(a: np.ndarray, width: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -90,6 +133,7 @@ def shared_probs(
     passes: int = 2,
     batch_size: int = 64,
     compile: bool = True,
+    prepared: SharedEncoder | None = None,
     progress: Any = None,
 ) -> np.ndarray:
     """Class probabilities of every window of ``grid`` by the shared-encoder approximation.
@@ -110,6 +154,8 @@ def shared_probs(
         Unused (blocks are sized in frames); kept for a uniform signature.
     compile : bool
         Trace and freeze the encoder with TorchScript (eager on failure).
+    prepared : SharedEncoder, optional
+        The result of :func:`prepare_shared` (reuse it over many recordings).
     progress : tqdm, optional
         Bar updated with the number of windows done.
 
@@ -123,28 +169,24 @@ def shared_probs(
     >>> shared_probs(bundle, "a.wav", grid, passes=2)  # doctest: +SKIP
     """
     cfg = bundle.spectrogram_config
-    dev = resolve_device(device)
-    encoder, linear, pooling = _parts(bundle.network)
-    encoder = copy.deepcopy(encoder).eval().to(dev)
-    if dev.type == "cpu":
-        encoder = encoder.to(memory_format=torch.channels_last)
+    shared = prepared if prepared is not None else prepare_shared(
+        bundle, device=device, compile=compile)
+    dev, encoder, stride = shared.device, shared.encoder, shared.stride
+    weight, bias, pooling = shared.weight, shared.bias, shared.pooling
     n_frames = bundle.window_frames
     probs = np.empty((grid.count, len(bundle.classes)), dtype=np.float64)
     if grid.n_samples < grid.length or grid.n_samples < cfg.n_fft:
         x, _ = read_audio(path, sr=cfg.sr)
         win = single_window(x, cfg, n_frames)
+        net = bundle.network
+        if next(net.parameters()).device != dev:
+            net = copy.deepcopy(net).to(dev)
         with torch.inference_mode():
-            logits = bundle.network.eval().to(dev)(torch.from_numpy(win)[None, None].to(dev))
+            logits = net.eval()(torch.from_numpy(win)[None, None].to(dev))
         probs[:] = torch.softmax(logits.float(), 1).cpu().numpy()
         if progress is not None:
             progress.update(grid.count)
         return probs
-    weight = linear.weight.detach().double().cpu()
-    bias = linear.bias.detach().double().cpu()
-    stride = _stride(encoder, cfg.n_freq_bins, dev)
-    if compile:
-        example = torch.zeros(1, 1, 4 * stride + n_frames, cfg.n_freq_bins, device=dev)
-        encoder = _frozen(encoder, example.contiguous(memory_format=torch.channels_last))
     passes = max(1, min(int(passes), stride))
     shifts = [round(k * stride / passes) for k in range(passes)]
     total_frames = cfg.n_frames(grid.n_samples)
@@ -159,7 +201,7 @@ def shared_probs(
         b = min(grid.n_samples, (f1 - 1) * cfg.hop_length + cfg.n_fft)
         x, _ = read_audio(path, start_s=a / cfg.sr, end_s=b / cfg.sr, sr=cfg.sr)
         spec = _local_norm(spectrogram(x, cfg, pad=True), n_frames)
-        pooled = torch.zeros(i1 - i0, linear.in_features, dtype=torch.float64)
+        pooled = torch.zeros(i1 - i0, weight.shape[1], dtype=torch.float64)
         rel = starts_f[i0:i1] - f0
         with torch.inference_mode():
             for shift in shifts:

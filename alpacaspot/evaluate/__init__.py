@@ -16,6 +16,7 @@ from alpacaspot.evaluate.metrics import (
     prf,
 )
 from alpacaspot.evaluate.runs import (
+    attach_tapes,
     discover_runs,
     format_tag,
     load_detections,
@@ -33,6 +34,7 @@ from alpacaspot.evaluate.sweep import (
 __all__ = [
     "CRITERIA",
     "Matching",
+    "attach_tapes",
     "average_precision",
     "count_correlation",
     "criterion_name",

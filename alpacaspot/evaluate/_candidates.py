@@ -30,6 +30,24 @@ def _seg_searchsorted(
     n_q = len(query_value)
     if n_q == 0:
         return np.zeros(0, dtype=np.int64)
+    if np.all(query_group[1:] >= query_group[:-1]):
+        q_starts = np.flatnonzero(np.r_[True, query_group[1:] != query_group[:-1]])
+        if len(q_starts) <= max(64, (n_k + n_q) // 64):
+            return _loop_searchsorted(keys_group, keys_value, query_group, query_value, side,
+                                      q_starts)
+    return _merge_searchsorted(keys_group, keys_value, query_group, query_value, side)
+
+
+def _merge_searchsorted(
+    keys_group: np.ndarray,
+    keys_value: np.ndarray,
+    query_group: np.ndarray,
+    query_value: np.ndarray,
+    side: str,
+) -> np.ndarray:
+    """Segmented search by one merge sort of keys and queries (many small groups)."""
+    n_k = len(keys_value)
+    n_q = len(query_value)
     # Ties: for "left" queries sort before equal keys, for "right" after them.
     key_flag, query_flag = (1, 0) if side == "left" else (0, 1)
     groups = np.concatenate([keys_group, query_group])
@@ -43,6 +61,25 @@ def _seg_searchsorted(
     out = np.empty(n_q, dtype=np.int64)
     is_query = ~is_key
     out[order[is_query] - n_k] = keys_before[is_query]
+    return out
+
+
+def _loop_searchsorted(
+    keys_group: np.ndarray,
+    keys_value: np.ndarray,
+    query_group: np.ndarray,
+    query_value: np.ndarray,
+    side: str,
+    q_starts: np.ndarray,
+) -> np.ndarray:
+    """The same as the merge, one ``np.searchsorted`` per group (few, large groups)."""
+    q_ends = np.r_[q_starts[1:], len(query_value)]
+    groups = query_group[q_starts]
+    k_lo = np.searchsorted(keys_group, groups, side="left")
+    k_hi = np.searchsorted(keys_group, groups, side="right")
+    out = np.empty(len(query_value), dtype=np.int64)
+    for qa, qb, ka, kb in zip(q_starts, q_ends, k_lo, k_hi, strict=True):
+        out[qa:qb] = ka + np.searchsorted(keys_value[ka:kb], query_value[qa:qb], side=side)
     return out
 
 

@@ -21,7 +21,7 @@ from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
 from alpacaspot.io.tables import read_table
 
 __all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_scores",
-           "scores_dir"]
+           "scores_dir", "attach_tapes"]
 
 _log = logging.getLogger(__name__)
 _TAG = re.compile(r"^len(\d{3,})_hop(\d{3,})_th(\d{2,})$")
@@ -113,7 +113,7 @@ def load_detections(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
     index = ev / "index.parquet"
     if index.is_file():
         events = read_table(index, schema=EVENTS)
-    elif ev.is_dir() and (tables := sorted(ev.glob("*.txt"))):
+    elif ev.is_dir() and (tables := sorted(ev.rglob("*.txt"))):
         from alpacaspot.io import read_raven
 
         events = read_raven(tables)
@@ -125,7 +125,19 @@ def load_detections(run_dir: str | os.PathLike[str]) -> pd.DataFrame | None:
 
 
 def attach_tapes(pred: pd.DataFrame, gt: pd.DataFrame) -> pd.DataFrame:
-    """Give detections the tape of their recording from the ground truth."""
+    """Give detections the tape of their recording from the ground truth.
+
+    Recordings unknown to the ground truth keep their own ``tape`` value, else get
+    :func:`~alpacaspot.evaluate.groundtruth.default_tape`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> gt = pd.DataFrame({"recording": ["x/a.wav"], "tape": ["T1"]})
+    >>> pred = pd.DataFrame({"recording": ["x/a.wav", "x/b.wav"]})
+    >>> attach_tapes(pred, gt)["tape"].tolist()
+    ['T1', 'b']
+    """
     tapes = dict(zip(gt["recording"].astype(str), gt["tape"].astype(str), strict=True))
     pred = pred.copy()
     own = pred["tape"] if "tape" in pred.columns else pd.Series(None, index=pred.index)
@@ -150,7 +162,14 @@ def scores_dir(runs_root: str | os.PathLike[str], model: str, seq_s: float,
 
 
 def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
-    """All window scores under ``folder`` (one Parquet per recording), or None if none."""
+    """All window scores under ``folder`` (one Parquet per recording), or None if none.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> load_scores(tempfile.mkdtemp()) is None
+    True
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return None

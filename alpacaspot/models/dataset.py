@@ -243,12 +243,15 @@ class ClipDataset(Dataset):
         if not item.path.is_file():
             raise CorpusError("clip WAV listed in the dataset variant is missing", path=item.path)
         x, _ = read_audio(item.path, sr=self.config.sr)
-        threads = numba.get_num_threads()
-        numba.set_num_threads(1)  # a clip is small: a thread pool costs more than it gives
+        # A clip is small: a thread pool costs more than it gives. numba's OpenMP layer
+        # shares the OpenMP thread count with torch, so torch's is restored as well.
+        numba_threads, torch_threads = numba.get_num_threads(), torch.get_num_threads()
+        numba.set_num_threads(1)
         try:
             spec = spectrogram(x, self.config, pad=True, workers=1)
         finally:
-            numba.set_num_threads(threads)
+            numba.set_num_threads(numba_threads)
+            torch.set_num_threads(torch_threads)
         return np.asarray(spec, dtype=np.float32)
 
     def features(self, index: int) -> np.ndarray:

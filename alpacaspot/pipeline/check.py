@@ -22,12 +22,14 @@ Stages and what they check:
 
 ``stage=None`` checks every stage whose inputs are present: training always, the benchmark
 when a benchmark variants file or ``BENCHMARK/cfg`` exists, evaluation when ``eval.cfg`` files
-exist.
+exist. The later stages are then checked as pending: models and window scores that earlier
+stages will make are reported as warnings when missing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -310,8 +312,10 @@ def check(
         found.add(stages[0] if stages else "train", root_path, "pipeline root is not a folder",
                   "pass the folder that holds TRAINING/ and BENCHMARK/")
     else:
-        for name in stages:
-            check_runs.check_stage(found, root_path, name, context)
+        for i, name in enumerate(stages):
+            # checking the whole pipeline at once: later stages wait for earlier outputs
+            ctx = dataclasses.replace(context, pending=True) if stage is None and i else context
+            check_runs.check_stage(found, root_path, name, ctx)
     report = CheckReport(
         root=os.fspath(root_path),
         stages=stages,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
+from tqdm import tqdm
 
 from alpacaspot.io.schemas import CLIPS, EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table
@@ -50,7 +51,7 @@ def _examples(items: list[str]) -> str:
 
 def _rebuild_hint(corpus: Path) -> str:
     return (
-        f"rebuild the index with alpacaspot.data.build_corpus_index({os.fspath(corpus)!r}) "
+        f"rebuild the index with alpacaspot.data.build_corpus_index({os.fspath(corpus)!r}).save() "
         "or restore the audio files"
     )
 
@@ -156,7 +157,9 @@ def _check_audio_files(
     changed: list[str] = []
     has_size = "size_bytes" in recordings.columns
     has_mtime = "mtime_ns" in recordings.columns
-    for row in recordings.itertuples(index=False):
+    rows = tqdm(recordings.itertuples(index=False), total=len(recordings), disable=None,
+                desc=f"check {root.name}", unit="file", leave=False)
+    for row in rows:
         rel = str(row.recording)
         path = root / rel
         if not path.is_file():

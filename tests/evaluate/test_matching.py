@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpacaspot.errors import AlpacaspotError, AnnotationError, ConfigError
-from alpacaspot.evaluate import match_events, pair_criterion
+from alpacaspot.evaluate import match_events, pair_criterion, prf
 
 
 def ev(intervals, recording="a.wav", label="hum"):
@@ -232,6 +232,8 @@ def test_perfect_prediction_matches_everything(gt):
     gt = gt[gt["end_s"] > gt["begin_s"]].drop_duplicates(["recording", "begin_s", "end_s"])
     m = match_events(gt, gt.copy(), threshold=1.0)
     assert m.tp == len(gt) and m.fp == 0 and m.fn == 0
+    if len(gt):
+        assert prf(m.tp, m.n_gt, m.n_pred)[2] == 1.0
 
 
 @_SETTINGS

@@ -345,3 +345,34 @@ def test_factory_mode_skips_generated_files_and_tolerates_pending(
     report = check(pipeline_root, stage="evaluate", pending=True, generated=False)
     assert report.ok, report.format()
     assert _problems(report, "no window scores to evaluate yet", severity="warning")
+
+
+def _slurm_up() -> bool:
+    import shutil
+
+    if not os.environ.get("ALPACASPOT_SLURM") or shutil.which("sbatch") is None:
+        return False
+    proc = subprocess.run(["sinfo", "-h"], capture_output=True, text=True, timeout=10,
+                          check=False)
+    return proc.returncode == 0
+
+
+@pytest.mark.slurm
+def test_sbatch_test_only_on_a_real_cluster(pipeline_root: Path, tree: SimpleNamespace) -> None:
+    if not _slurm_up():
+        pytest.skip("no Slurm cluster: run through tests/cluster/with_slurm.sh (make test)")
+    script = pipeline_root / "TRAINING" / "jobs" / "train_models.sbatch"
+    report = check(pipeline_root, stage="train")
+    problem = _one(report, "sbatch --test-only rejects the script", script)
+    assert "partition" in problem.message.lower()
+    proc = subprocess.run(["sinfo", "-h", "-o", "%P"], capture_output=True, text=True,
+                          timeout=10, check=True)
+    partition = proc.stdout.split()[0].rstrip("*")
+    path = pipeline_root / "tools" / "train_variants.json"
+    doc = json.loads(path.read_text())
+    doc["globals"]["slurm"] = {"partition": partition, "time": "00:10:00", "gpus": 1}
+    path.write_text(json.dumps(doc))
+    tree.write_train_job(pipeline_root)
+    report = check(pipeline_root, stage="train")
+    assert report.ok, report.format()
+    assert not _problems(report, "sbatch")

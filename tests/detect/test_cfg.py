@@ -1,0 +1,60 @@
+import pytest
+
+from alpacaspot.detect.cfg import read_evaluate_cfg, read_predict_cfg
+from alpacaspot.errors import ConfigError
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+def test_predict_cfg_defaults_and_relative_paths(tmp_path):
+    p = _write(tmp_path / "predict.cfg",
+               "# comment\nmodel_path=m/model.pt\ninput_file=/audio\nhop=0.05\n"
+               "output_dir=out\nnum_workers=4\njit_load\nthreshold=0.9\nmode=shared\n"
+               "precision=bf16\nbatch_size=32\n")
+    s = read_predict_cfg(p)
+    assert s.model_path == tmp_path / "m" / "model.pt"
+    assert s.scores_dir == tmp_path / "out" / "scores"
+    assert (s.mode, s.precision, s.batch_size, s.threshold) == ("shared", "bf16", 32, 0.9)
+    assert s.device == "auto" and not s.write_log and s.min_max_norm
+
+
+@pytest.mark.parametrize("text, match", [
+    ("input_file=/a\nhop=0.05\nscores_dir=s\n", "model_path"),
+    ("model_path=m\ninput_file=/a\nhop=fast\nscores_dir=s\n", "line 3"),
+    ("model_path=m\ninput_file=/a\nhop=0.05\n", "scores_dir"),
+    ("model_path=m\ninput_file=/a\nhop=0.05\nscores_dir=s\nbatch_size=0\n", "batch_size"),
+    ("model_path=m\ninput_file=/a\nhop=0.05\nscores_dir=s\nwibble=1\n", "wibble"),
+    ("model_path=m\ninput_file=/a\nhop=0.05\nscores_dir=s\nthreshold=2\n", "threshold"),
+    ("model_path\ninput_file=/a\nhop=0.05\nscores_dir=s\n", "model_path"),
+])
+def test_bad_predict_cfgs(tmp_path, text, match):
+    p = _write(tmp_path / "predict.cfg", text)
+    with pytest.raises(ConfigError, match=match) as info:
+        read_predict_cfg(p)
+    assert "predict.cfg" in str(info.value)
+
+
+def test_evaluate_cfg(tmp_path):
+    p = _write(tmp_path / "eval.cfg",
+               "prediction_dir=pred\noutput_dir=ev\nthreshold=0.95\nnoise_in_anno\n"
+               "low_threshold=0.5\nmerge_gap_s=0.1\ncurve=centre\nmax_duration_s=3\n")
+    s = read_evaluate_cfg(p)
+    assert s.scores_dir is None and s.prediction_dir == tmp_path / "pred"
+    assert (s.threshold, s.low_threshold, s.merge_gap_s, s.curve, s.max_duration_s) == (
+        0.95, 0.5, 0.1, "centre", 3.0)
+
+
+@pytest.mark.parametrize("text, match", [
+    ("output_dir=ev\nthreshold=0.9\n", "scores_dir"),
+    ("output_dir=ev\nscores_dir=s\n", "threshold"),
+    ("output_dir=ev\nscores_dir=s\nthreshold=0.5\nlow_threshold=0.7\n", "low_threshold"),
+    ("output_dir=ev\nscores_dir=s\nthreshold=0.5\nmethod=magic\n", "line 4"),
+])
+def test_bad_evaluate_cfgs(tmp_path, text, match):
+    p = _write(tmp_path / "eval.cfg", text)
+    with pytest.raises(ConfigError, match=match) as info:
+        read_evaluate_cfg(p)
+    assert "eval.cfg" in str(info.value)
