@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-concurrent", type=int, default=None, help="array throttle")
     parser.add_argument("--models", nargs="*", default=None,
                         help="model files or variant names (default: every trained model)")
+    parser.add_argument("--no-check", action="store_true", help="skip the pre-run checks")
     args = parser.parse_args(argv)
     try:
         plan = benchmark_factory(args.corpus_root, args.variants_json, root=args.root,
-                                 max_concurrent=args.max_concurrent, models=args.models)
+                                 max_concurrent=args.max_concurrent, models=args.models,
+                                 check=not args.no_check)
     except AlpacaspotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,9 +17,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--benchmark-root", default="BENCHMARK", help="the BENCHMARK folder")
     parser.add_argument("--max-concurrent", type=int, default=None, help="array throttle")
+    parser.add_argument("--no-check", action="store_true", help="skip the pre-run checks")
     args = parser.parse_args(argv)
     try:
-        plan = eval_factory(args.benchmark_root, max_concurrent=args.max_concurrent)
+        plan = eval_factory(args.benchmark_root, max_concurrent=args.max_concurrent,
+                            check=not args.no_check)
     except AlpacaspotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

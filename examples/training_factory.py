@@ -19,10 +19,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="training variants JSON (globals, variants, active_variants)")
     parser.add_argument("--root", default=".", help="pipeline root that holds TRAINING/")
     parser.add_argument("--max-concurrent", type=int, default=None, help="array throttle")
+    parser.add_argument("--no-check", action="store_true", help="skip the pre-run checks")
     args = parser.parse_args(argv)
     try:
         plan = training_factory(args.variants, root=args.root,
-                                max_concurrent=args.max_concurrent)
+                                max_concurrent=args.max_concurrent, check=not args.no_check)
     except AlpacaspotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -28,3 +28,15 @@ def test_temp_file_keeps_suffix(tmp_path):
     with atomic_path(tmp_path / "a.parquet") as tmp:
         assert tmp.suffix == ".parquet"
         tmp.write_bytes(b"")
+
+
+def test_written_file_has_the_usual_mode(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with open(tmp_path / "plain.txt", "w") as fh:
+            fh.write("x")
+        atomic_write_text(tmp_path / "atomic.txt", "x")
+    finally:
+        os.umask(old)
+    plain = (tmp_path / "plain.txt").stat().st_mode & 0o777
+    assert (tmp_path / "atomic.txt").stat().st_mode & 0o777 == plain

@@ -18,7 +18,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 import pandas as pd
 import torch
@@ -243,15 +242,7 @@ class ClipDataset(Dataset):
         if not item.path.is_file():
             raise CorpusError("clip WAV listed in the dataset variant is missing", path=item.path)
         x, _ = read_audio(item.path, sr=self.config.sr)
-        # A clip is small: a thread pool costs more than it gives. numba's OpenMP layer
-        # shares the OpenMP thread count with torch, so torch's is restored as well.
-        numba_threads, torch_threads = numba.get_num_threads(), torch.get_num_threads()
-        numba.set_num_threads(1)
-        try:
-            spec = spectrogram(x, self.config, pad=True, workers=1)
-        finally:
-            numba.set_num_threads(numba_threads)
-            torch.set_num_threads(torch_threads)
+        spec = spectrogram(x, self.config, pad=True, workers=1)
         return np.asarray(spec, dtype=np.float32)
 
     def features(self, index: int) -> np.ndarray:

@@ -16,11 +16,23 @@ Examples
 from __future__ import annotations
 
 from alpacaspot.pipeline.benchmark_factory import BenchmarkPlan, benchmark_factory, find_models
+from alpacaspot.pipeline.check import CheckReport, Problem, check, require_ok
+from alpacaspot.pipeline.clean import clean, plan_clean
 from alpacaspot.pipeline.eval_factory import EvalPlan, eval_factory
+from alpacaspot.pipeline.run import PipelineResult, PipelineSpec, run_pipeline
 from alpacaspot.pipeline.training_factory import TrainingPlan, training_factory
 from alpacaspot.pipeline.variants import format_tag, load_benchmark_variants, load_train_variants
 
 __all__ = [
+    "check",
+    "require_ok",
+    "CheckReport",
+    "Problem",
+    "clean",
+    "plan_clean",
+    "run_pipeline",
+    "PipelineSpec",
+    "PipelineResult",
     "training_factory",
     "benchmark_factory",
     "eval_factory",

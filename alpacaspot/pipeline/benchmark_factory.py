@@ -144,6 +144,7 @@ def benchmark_factory(
     max_concurrent: int | None = None,
     models: Mapping[str, str | os.PathLike[str]] | Sequence[str | os.PathLike[str]]
     | None = None,
+    check: bool = True,
 ) -> BenchmarkPlan:
     """Write the benchmark cfgs and the prediction launchers.
 
@@ -162,6 +163,9 @@ def benchmark_factory(
         Model name -> model file, or model files / variant names; default every
         ``TRAINING/runs/models/<variant>/models/model.pt`` (or ``ANIMAL-SPOT.pk``). Explicit
         model files need not exist yet (a training array may still be running).
+    check : bool
+        Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
+        and stop with its whole report when it fails.
 
     Returns
     -------
@@ -184,6 +188,11 @@ def benchmark_factory(
         doc = variants_json
         bv = parse_benchmark_variants(doc)
     model_files = _resolve_models(models, root_p)
+    if check:
+        from alpacaspot.pipeline.check import require_ok
+
+        require_ok(root_p, "benchmark", benchmark_variants=variants_json, corpus_root=corpus,
+                   models=model_files, generated=False, pending=True)
     bench = root_p / "BENCHMARK"
     runs, cfg_root, jobs = bench / "runs", bench / "cfg", bench / "jobs"
     settings = bv.slurm["predict"]

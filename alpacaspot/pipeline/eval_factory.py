@@ -71,6 +71,7 @@ def eval_factory(
     *,
     max_concurrent: int | None = None,
     slurm: dict | None = None,
+    check: bool = True,
 ) -> EvalPlan:
     """Write one evaluation array per model and the master launcher.
 
@@ -82,6 +83,9 @@ def eval_factory(
         Throttle of each array (default: the slurm block's, else unlimited).
     slurm : dict, optional
         A ``slurm`` block overriding the one saved by the benchmark factory.
+    check : bool
+        Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
+        and stop with its whole report when it fails.
 
     Returns
     -------
@@ -92,6 +96,10 @@ def eval_factory(
     >>> plan = eval_factory("BENCHMARK", max_concurrent=20)  # doctest: +SKIP
     """
     bench = Path(benchmark_root).absolute()
+    if check:
+        from alpacaspot.pipeline.check import require_ok
+
+        require_ok(bench.parent, "evaluate", generated=False, pending=True)
     cfg_root = bench / "cfg"
     cfg_files = sorted(cfg_root.glob("*/*/eval.cfg")) if cfg_root.is_dir() else []
     if not cfg_files:

@@ -203,24 +203,25 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     variants_path = _write_json(root / "tools" / "train_variants.json", train_variants)
     bench_variants_path = _write_json(root / "tools" / "benchmark_variants.json",
                                       spec.benchmark_variants)
-    if spec.check:
-        _require_ok(root, "train")
     executor = get_executor(spec.executor)
 
     train_plan = steps.run("training_factory",
-                           lambda: training_factory(variants_path, root=root))
+                           lambda: training_factory(variants_path, root=root,
+                                                           check=spec.check))
     train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
     if spec.executor == "local":
         _check_jobs(executor, train_ids, "training")
 
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
-        bench_root, bench_variants_path, root=root, models=train_plan.model_paths))
+        bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
+        check=spec.check))
     pred_ids = steps.run("predict", lambda: _submit(
         executor, list(bench_plan.predict_arrays.values()), train_ids))
     if spec.executor == "local":
         _check_jobs(executor, pred_ids, "prediction")
 
-    eval_plan = steps.run("eval_factory", lambda: eval_factory(root / "BENCHMARK"))
+    eval_plan = steps.run("eval_factory", lambda: eval_factory(root / "BENCHMARK",
+                                                                 check=spec.check))
     eval_ids = steps.run("evaluate", lambda: _submit(
         executor, list(eval_plan.arrays.values()), pred_ids))
     _check_jobs(executor, train_ids + pred_ids + eval_ids, "pipeline")
@@ -234,14 +235,6 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     _write_json(root / "logs" / "timings.json", steps.timings)
     return PipelineResult(metrics=metrics, metrics_path=metrics_path, figures=figures,
                           timings=dict(steps.timings))
-
-
-def _require_ok(root: Path, stage: str) -> None:
-    try:
-        from alpacaspot.pipeline.check import require_ok
-    except ImportError:  # pragma: no cover - check module is part of the package
-        return
-    require_ok(root, stage)
 
 
 def _post(kwargs: Mapping[str, Any]) -> Callable[[pd.DataFrame, float], pd.DataFrame]:

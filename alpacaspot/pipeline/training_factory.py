@@ -98,6 +98,7 @@ def training_factory(
     root: str | os.PathLike[str] = ".",
     max_concurrent: int | None = None,
     check_datasets: bool = True,
+    check: bool = True,
 ) -> TrainingPlan:
     """Write the training cfgs and ``TRAINING/jobs/train_models.sbatch``.
 
@@ -111,6 +112,9 @@ def training_factory(
         Array throttle; default the ``slurm.max_concurrent`` of the file (else unlimited).
     check_datasets : bool
         Require every active variant's dataset folder to exist.
+    check : bool
+        Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
+        and stop with its whole report when it fails.
 
     Returns
     -------
@@ -123,6 +127,10 @@ def training_factory(
     >>> LocalExecutor().submit(plan.array)  # doctest: +SKIP
     """
     root_p = Path(root).absolute()
+    if check:
+        from alpacaspot.pipeline.check import require_ok
+
+        require_ok(root_p, "train", train_variants=train_variants_json, generated=False)
     tv = load_train_variants(train_variants_json, root=root_p, check_datasets=check_datasets)
     training = root_p / "TRAINING"
     cfg_paths: dict[str, Path] = {}

@@ -48,7 +48,7 @@ def test_two_digit_thresholds_round_trip(pct: int) -> None:
 def test_layout_and_shared_scores(tmp_path: Path) -> None:
     _models(tmp_path, "m_b", "m_a")
     corpus = _corpus(tmp_path)
-    plan = benchmark_factory(corpus, VARIANTS, root=tmp_path, max_concurrent=3)
+    plan = benchmark_factory(corpus, VARIANTS, root=tmp_path, max_concurrent=3, check=False)
     assert list(plan.models) == ["m_a", "m_b"]  # sorted discovery
     bench = tmp_path / "BENCHMARK"
     tags = ("len400_hop050_th90", "len400_hop050_th57", "len300_hop100_th975")
@@ -86,7 +86,7 @@ def test_explicit_models_may_not_exist_yet(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path)
     future = tmp_path / "TRAINING/runs/models/v9/models/model.pt"
     plan = benchmark_factory(corpus, {"slurm": {"gpus": 1}, "variants": VARIANTS[:1]},
-                             root=tmp_path, models=[future])
+                             root=tmp_path, models=[future], check=False)
     assert plan.models == {"v9": future}
     assert plan.predict_arrays["v9"].gpus == 1
 
@@ -108,13 +108,13 @@ def test_bad_benchmark_variants(tmp_path: Path, variants: object, match: str) ->
     src = tmp_path / "bv.json"
     src.write_text(json.dumps(variants))
     with pytest.raises(ConfigError, match=match) as info:
-        benchmark_factory(_corpus(tmp_path), src, root=tmp_path)
+        benchmark_factory(_corpus(tmp_path), src, root=tmp_path, check=False)
     assert str(src) in str(info.value)
 
 
 def test_no_models_is_a_clear_error(tmp_path: Path) -> None:
     assert find_models(tmp_path) == {}
     with pytest.raises(ConfigError, match="no trained models"):
-        benchmark_factory(_corpus(tmp_path), VARIANTS, root=tmp_path)
+        benchmark_factory(_corpus(tmp_path), VARIANTS, root=tmp_path, check=False)
     with pytest.raises(ConfigError, match="corpus folder does not exist"):
-        benchmark_factory(tmp_path / "nope", VARIANTS, root=tmp_path)
+        benchmark_factory(tmp_path / "nope", VARIANTS, root=tmp_path, check=False)

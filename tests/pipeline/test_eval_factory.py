@@ -19,13 +19,13 @@ def _bench(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     models = {"m1": tmp_path / "m1.pt", "m2": tmp_path / "m2.pt"}
-    benchmark_factory(corpus, VARIANTS, root=tmp_path, models=models)
+    benchmark_factory(corpus, VARIANTS, root=tmp_path, models=models, check=False)
     return tmp_path / "BENCHMARK"
 
 
 def test_one_cpu_array_per_model_one_task_per_tag(tmp_path: Path) -> None:
     bench = _bench(tmp_path)
-    plan = eval_factory(bench, max_concurrent=20)
+    plan = eval_factory(bench, max_concurrent=20, check=False)
     assert sorted(plan.arrays) == ["m1", "m2"]
     arr = plan.arrays["m1"]
     assert arr.n_tasks == 3 and arr.max_concurrent == 20
@@ -42,11 +42,11 @@ def test_one_cpu_array_per_model_one_task_per_tag(tmp_path: Path) -> None:
 
 def test_default_throttle_from_slurm_block_and_override(tmp_path: Path) -> None:
     bench = _bench(tmp_path)
-    assert eval_factory(bench).arrays["m1"].max_concurrent == 4
-    plan = eval_factory(bench, slurm={"partition": "short", "gpus": 2})
+    assert eval_factory(bench, check=False).arrays["m1"].max_concurrent == 4
+    plan = eval_factory(bench, slurm={"partition": "short", "gpus": 2}, check=False)
     assert plan.arrays["m2"].partition == "short" and plan.arrays["m2"].gpus is None
 
 
 def test_no_cfgs_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="benchmark factory first"):
-        eval_factory(tmp_path / "BENCHMARK")
+        eval_factory(tmp_path / "BENCHMARK", check=False)
