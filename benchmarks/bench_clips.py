@@ -6,19 +6,22 @@ enough, since only reading and writing frames is measured) and a clips table of 
 clips with:
 
 - ``alpacaspot``: :func:`alpacaspot.data.clips.extract_clips` (seek + read only the clip's
-  frames, threads), with 2 workers and with 1;
+  frames), with 1 worker, 2 threads and 2 processes (start-up included);
 - ``whole-file``: the fork's way, loading each whole recording with ``soundfile.read`` and
   slicing it (memory grows with the recording's length);
 - ``librosa.load``: one ``librosa.load(path, sr=None, offset=, duration=)`` per clip.
 
 Peak memory is the tracemalloc peak of the Python process's own allocations (numpy arrays
-included) during each run. Run: ``python benchmarks/bench_clips.py [--hours 10] [--sr 16000]
-[--peer-clips 1500]``.
+included) during each run. Also timed: CPU seconds to compose one 3-minute 48 kHz synthetic
+tape (:func:`alpacaspot.data.synthetic.compose_tape`). Results go to
+``benchmarks/results/bench_clips.json``. Run: ``python benchmarks/bench_clips.py [--hours 10]
+[--sr 16000] [--peer-clips 1500]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import tempfile
 import time
@@ -30,7 +33,9 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
+from alpacaspot._atomic import atomic_write_text
 from alpacaspot.data.clips import extract_clips
+from alpacaspot.data.synthetic import DIFFICULTIES, TapeStyle, compose_tape
 
 
 def make_corpus(root: Path, *, hours: float, n_files: int, sr: int, seed: int) -> pd.DataFrame:
@@ -50,7 +55,7 @@ def make_corpus(root: Path, *, hours: float, n_files: int, sr: int, seed: int) -
         n_clips = int(per_file / 60.0 * 18)
         begins = np.sort(rng.uniform(0.0, per_file - 1.0, n_clips))
         lengths = rng.uniform(0.1, 0.8, n_clips)
-        for j, (b, d) in enumerate(zip(begins, lengths)):
+        for j, (b, d) in enumerate(zip(begins, lengths, strict=False)):
             rows.append(dict(clip=f"c{i:02d}_{j:05d}.wav", recording=rec,
                              begin_s=round(b, 3), end_s=round(b + d, 3)))
     return pd.DataFrame(rows)
@@ -61,7 +66,7 @@ def whole_file(root: Path, clips: pd.DataFrame, out: Path) -> int:
     n = 0
     for rec, grp in clips.groupby("recording", sort=True):
         data, sr = sf.read(root / rec, dtype="float32")
-        for c, b, e in zip(grp["clip"], grp["begin_s"], grp["end_s"]):
+        for c, b, e in zip(grp["clip"], grp["begin_s"], grp["end_s"], strict=False):
             sf.write(out / c, data[int(round(b * sr)) : int(round(e * sr))], sr,
                      subtype="PCM_16")
             n += 1
@@ -72,22 +77,41 @@ def librosa_per_clip(root: Path, clips: pd.DataFrame, out: Path) -> int:
     import librosa
 
     out.mkdir(parents=True, exist_ok=True)
-    for c, rec, b, e in zip(clips["clip"], clips["recording"], clips["begin_s"], clips["end_s"]):
+    cols = [clips[k] for k in ("clip", "recording", "begin_s", "end_s")]
+    for c, rec, b, e in zip(*cols, strict=True):
         y, sr = librosa.load(root / rec, sr=None, offset=b, duration=e - b)
         sf.write(out / c, y, sr, subtype="PCM_16")
     return len(clips)
 
 
-def measure(name: str, fn: Callable[[], int]) -> tuple[float, float]:
-    tracemalloc.start()
+def measure(name: str, fn: Callable[[], int]) -> float:
+    """Clips per second (no tracing: tracemalloc slows every allocation down)."""
     t = time.perf_counter()
     n = fn()
     dt = time.perf_counter() - t
+    print(f"{name:30s} {n:7d} clips {dt:8.2f} s {n / dt:9.0f} clips/s")
+    return n / dt
+
+
+def peak_mb(fn: Callable[[], int]) -> float:
+    """tracemalloc peak (MB) of the Python process's own allocations, numpy included."""
+    tracemalloc.start()
+    fn()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rate = n / dt
-    print(f"{name:28s} {n:7d} clips {dt:8.2f} s {rate:9.0f} clips/s  peak {peak / 2**20:8.1f} MB")
-    return rate, peak
+    return peak / 2**20
+
+
+def synthetic_cpu_s(n: int = 5) -> list[float]:
+    """CPU seconds to compose each of ``n`` 3-minute 48 kHz medium tapes."""
+    out = []
+    for seed in range(n):
+        rng = np.random.default_rng(seed)
+        t = time.process_time()
+        compose_tape(rng, sr=48000, duration_s=180.0, style=TapeStyle.draw(rng),
+                     difficulty=DIFFICULTIES["medium"])
+        out.append(time.process_time() - t)
+    return out
 
 
 def main() -> None:
@@ -98,7 +122,12 @@ def main() -> None:
     ap.add_argument("--peer-clips", type=int, default=1500,
                     help="clips given to the slow peers (a prefix of the table)")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--out", type=Path,
+                    default=Path(__file__).parent / "results" / "bench_clips.json")
     args = ap.parse_args()
+    cpu = synthetic_cpu_s()
+    print(f"synthetic 3-min 48 kHz tape: median {float(np.median(cpu)):.2f} s CPU "
+          f"(runs: {', '.join(f'{c:.2f}' for c in cpu)})")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_clips_"))
     try:
         t = time.perf_counter()
@@ -107,22 +136,44 @@ def main() -> None:
         print(f"corpus: {args.hours:g} h in {args.files} files at {args.sr} Hz, "
               f"{len(clips)} clips (written in {time.perf_counter() - t:.1f} s)")
         root = work / "corpus"
-        ours2, mem2 = measure("alpacaspot, 2 workers",
-                              lambda: extract_clips(root, clips, work / "o2", workers=2))
-        ours1, _ = measure("alpacaspot, 1 worker",
-                           lambda: extract_clips(root, clips, work / "o1", workers=1))
-        # the peers on recordings of the same length (a prefix of the table)
+        for p in sorted(root.rglob("*.wav")):  # same page-cache state for every peer
+            with open(p, "rb") as fh:
+                while fh.read(1 << 24):
+                    pass
+        ours1 = measure("alpacaspot, 1 worker",
+                        lambda: extract_clips(root, clips, work / "o1", workers=1))
+        threads = measure("alpacaspot, 2 threads", lambda: extract_clips(
+            root, clips, work / "o2", workers=2, executor="threads"))
+        procs = measure("alpacaspot, 2 processes", lambda: extract_clips(
+            root, clips, work / "o4", workers=2, executor="processes"))
+        ours2 = max(threads, procs)
+        # the peers on one recording (a prefix of the table)
         first = clips[clips["recording"] == clips["recording"].iloc[0]]
         sub = first.iloc[: args.peer_clips]
-        ours_sub, mem_sub = measure("alpacaspot, 1 worker, 1 file",
-                                    lambda: extract_clips(root, sub, work / "o3", workers=1))
-        whole, mem_whole = measure("whole-file load, 1 file", lambda: whole_file(root, sub,
-                                                                                work / "w"))
-        lib, _ = measure("librosa.load per clip", lambda: librosa_per_clip(root, sub, work / "l"))
-        print(f"ratios: 2 workers / 1 worker {ours2 / ours1:.2f}x; on one file: ours / whole-file "
-              f"{ours_sub / whole:.2f}x, ours / librosa {ours_sub / lib:.2f}x; peak memory "
-              f"whole-file / ours {mem_whole / max(mem_sub, 1):.0f}x (ours over all {args.hours:g}"
-              f" h: {mem2 / 2**20:.1f} MB)")
+        ours_sub = measure("alpacaspot, 1 worker, 1 file",
+                           lambda: extract_clips(root, sub, work / "o3", workers=1))
+        whole = measure("whole-file load, 1 file", lambda: whole_file(root, sub, work / "w"))
+        lib = measure("librosa.load per clip, 1 file",
+                      lambda: librosa_per_clip(root, sub, work / "l"))
+        mem_all = peak_mb(lambda: extract_clips(root, clips, work / "m1", workers=1))
+        mem_sub = peak_mb(lambda: extract_clips(root, sub, work / "m2", workers=1))
+        mem_whole = peak_mb(lambda: whole_file(root, sub, work / "m3"))
+        print(f"peak memory: alpacaspot {mem_all:.1f} MB over all {args.hours:g} h, "
+              f"{mem_sub:.1f} MB on one file; whole-file load {mem_whole:.1f} MB on one file")
+        print(f"ratios: 2 workers / 1 worker {ours2 / ours1:.2f}x; on one file: ours / "
+              f"whole-file {ours_sub / whole:.2f}x, ours / librosa {ours_sub / lib:.2f}x; "
+              f"memory whole-file / ours {mem_whole / max(mem_sub, 1e-3):.0f}x")
+        results = {
+            "corpus": {"hours": args.hours, "files": args.files, "sr": args.sr,
+                       "clips": int(len(clips))},
+            "clips_per_s": {"alpacaspot_1_worker": ours1, "alpacaspot_2_threads": threads,
+                            "alpacaspot_2_processes": procs, "alpacaspot_1_file": ours_sub,
+                            "whole_file_1_file": whole, "librosa_per_clip_1_file": lib},
+            "peak_mb": {"alpacaspot_all": mem_all, "alpacaspot_1_file": mem_sub,
+                        "whole_file_1_file": mem_whole},
+            "synthetic_tape_3min_48k_cpu_s": cpu,
+        }
+        atomic_write_text(args.out, json.dumps(results, indent=2, sort_keys=True) + "\n")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -73,7 +73,7 @@ def train(bundle: ModelBundle, x: np.ndarray, y: np.ndarray, seconds: float, see
 
 def evaluate(scores: pd.DataFrame, hums: pd.DataFrame, method: str, curve: str) -> dict:
     best: dict = {"f1": -1.0}
-    for th in np.round(np.arange(0.3, 0.995, 0.01), 3):
+    for th in np.round(np.arange(0.05, 0.995, 0.01), 3):
         ev = scores_to_events(scores, threshold=float(th), method=method, curve=curve,
                               decimals=None)
         m = match_events(hums, ev, criterion="iou", threshold=0.4, by=("recording",))

@@ -26,8 +26,10 @@ from alpacaspot.data._issues import _Issues
 from alpacaspot.data._naming import clean_field
 from alpacaspot.errors import ConfigError, CorpusError
 
-_CLIP = re.compile(r"^(?P<raw>.+\.wav)_(?P<start>[0-9]+(\.[0-9]*)?)_(?P<end>[0-9]+(\.[0-9]*)?)\.wav$",
-                   re.IGNORECASE)
+_CLIP = re.compile(
+    r"^(?P<raw>.+\.wav)_(?P<start>[0-9]+(\.[0-9]*)?)_(?P<end>[0-9]+(\.[0-9]*)?)\.wav$",
+    re.IGNORECASE,
+)
 _HUM = re.compile(r"^(?P<clip>.+)_(?P<start>[0-9]+(\.[0-9]*)?)_(?P<end>[0-9]+(\.[0-9]*)?)"
                   r"Q(?P<q>[0-9]+)\.wav$", re.IGNORECASE)
 _RAW = re.compile(r"^(?P<animal>[^_]+)_(?P<date>(?P<year>[0-9]{4})[0-9]{4})(_.*)?$")

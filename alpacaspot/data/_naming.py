@@ -6,7 +6,9 @@ import re
 from pathlib import PurePosixPath
 
 # an 8-digit date YYYYMMDD not glued to other digits, years 1900..2199
-_DATE = re.compile(r"(?<![0-9])(19[0-9]{2}|2[01][0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(?![0-9])")
+_DATE = re.compile(
+    r"(?<![0-9])(19[0-9]{2}|2[01][0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(?![0-9])"
+)
 
 
 def year_from_name(name: str) -> int | None:

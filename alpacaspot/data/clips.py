@@ -26,12 +26,11 @@ import soundfile as sf
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_path
-from alpacaspot.errors import AudioError
+from alpacaspot.errors import AudioError, ConfigError
 
 __all__ = ["extract_clips", "default_workers"]
 
 _CHUNK = 256
-_PROCESS_MIN_CLIPS = 2000  # below this, process start-up costs more than the GIL
 _Task = tuple[str, list[tuple[str, float, float]], "str | None"]
 
 
@@ -90,17 +89,17 @@ def _extract_one(task: _Task) -> int:
 
 
 def _run_parallel(
-    tasks: list[_Task], n_workers: int, *, png: bool, processes: bool
+    tasks: list[_Task], n_workers: int, *, processes: bool
 ) -> Iterator[tuple[int, int]]:
     """Yield (clips written, clips done) per finished task.
 
-    Threads start at once but share the GIL (about half of a clip's time is Python), so
-    large jobs (``processes``) and pictures (matplotlib is GIL-bound) get worker processes,
-    from a fork server: forking a process that already runs OpenMP threads (numba, FFT) is
-    unsafe, and the server imports this module once for all workers.
+    Cutting WAVs is mostly file-system calls and libsndfile, which release the GIL, so
+    threads (which start at once) serve it best; pictures (matplotlib holds the GIL) get
+    worker processes, from a fork server: forking a process that already runs OpenMP
+    threads (numba, FFT) is unsafe, and the server imports this module once for all workers.
     """
     workers = min(n_workers, len(tasks))
-    if png or processes:
+    if processes:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["alpacaspot.data.clips"])
         pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
@@ -119,6 +118,7 @@ def extract_clips(
     *,
     workers: int | None = None,
     png_dir: str | os.PathLike[str] | None = None,
+    executor: str = "auto",
     progress: bool | None = None,
 ) -> int:
     """Write each clip of ``clips`` as a WAV file under ``out_dir``.
@@ -137,6 +137,8 @@ def extract_clips(
         for WAVs, processes when drawing PNGs.
     png_dir : path-like, optional
         Also write a spectrogram PNG of every clip into this folder.
+    executor : {"auto", "threads", "processes"}
+        How workers run; ``auto``: processes when drawing PNGs, else threads.
     progress : bool, optional
         Progress bar (None: only on a terminal).
 
@@ -156,6 +158,8 @@ def extract_clips(
     >>> extract_clips(d, df, d / "out", workers=1)
     1
     """
+    if executor not in ("auto", "threads", "processes"):
+        raise ConfigError(f"executor must be 'auto', 'threads' or 'processes', got {executor!r}")
     root, out = Path(corpus_root), Path(out_dir)
     tasks: list[_Task] = []
     # one listing instead of a stat per clip: finished clips (and pictures) are skipped
@@ -167,7 +171,7 @@ def extract_clips(
     for rec, grp in todo.groupby("recording", sort=True):
         grp = grp.sort_values("begin_s", kind="stable")
         items = [(str(out / c), float(b), float(e))
-                 for c, b, e in zip(grp["clip"], grp["begin_s"], grp["end_s"])]
+                 for c, b, e in zip(grp["clip"], grp["begin_s"], grp["end_s"], strict=False)]
         for i in range(0, len(items), _CHUNK):  # chunks balance long recordings over workers
             tasks.append((str(root / rec), items[i : i + _CHUNK],
                           None if png_dir is None else str(png_dir)))
@@ -181,9 +185,8 @@ def extract_clips(
                 written += _extract_one(t)
                 bar.update(len(t[1]))
         else:
-            big = len(todo) >= _PROCESS_MIN_CLIPS
-            for written_now, count in _run_parallel(tasks, n_workers, png=png_dir is not None,
-                                                    processes=big):
+            procs = png_dir is not None if executor == "auto" else executor == "processes"
+            for written_now, count in _run_parallel(tasks, n_workers, processes=procs):
                 written += written_now
                 bar.update(count)
     finally:

@@ -173,17 +173,18 @@ def _check_events(events: pd.DataFrame, durations: dict[str, float], root: Path,
             keep[i] = False
     events = events[keep].reset_index(drop=True)
     drop = np.zeros(len(events), dtype=bool)
-    for (_rec, _label), grp in events.groupby(["recording", "label"], sort=True):
-        b, e, idx = grp["begin_s"].to_numpy(), grp["end_s"].to_numpy(), grp.index.to_numpy()
-        for j in range(1, len(grp)):
-            prev = [k for k in range(j) if not drop[idx[k]]]
-            for k in prev:
-                inter = min(e[j], e[k]) - max(b[j], b[k])
-                if inter > _DUP_OVERLAP * min(e[j] - b[j], e[k] - b[k]):
-                    issues.report(f"events {idx[k]} and {idx[j]} ({_label!r}, {b[j]:.3f} s) "
-                                  "overlap: duplicate annotation", path=root / _rec)
-                    drop[idx[j]] = True
+    for (rec, label), grp in events.groupby(["recording", "label"], sort=True):
+        active: list[tuple[float, float, int]] = []  # kept events that may still overlap
+        for b, e, idx in zip(grp["begin_s"], grp["end_s"], grp.index, strict=True):
+            active = [a for a in active if a[1] > b]
+            for ab, ae, aidx in active:
+                if min(e, ae) - max(b, ab) > _DUP_OVERLAP * min(e - b, ae - ab):
+                    issues.report(f"events {aidx} and {idx} ({label!r}, {b:.3f} s) overlap: "
+                                  "duplicate annotation", path=root / rec)
+                    drop[idx] = True
                     break
+            else:
+                active.append((b, e, idx))
     return events[~drop].reset_index(drop=True)
 
 
@@ -273,7 +274,7 @@ def build_corpus_index(
     recordings = RECORDINGS.validate(pd.DataFrame(rows, columns=RECORDINGS.names))
     events = EVENTS.validate(events if len(events) else EVENTS.empty())
     events = events[events["recording"].isin(set(recordings["recording"]))]
-    durations = dict(zip(recordings["recording"], recordings["duration_s"]))
+    durations = dict(zip(recordings["recording"], recordings["duration_s"], strict=False))
     events = events.sort_values(["recording", "begin_s", "end_s", "label"], kind="stable")
     events = _check_events(events.reset_index(drop=True), durations, r, issues)
     meta = recordings.set_index("recording")

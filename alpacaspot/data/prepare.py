@@ -31,8 +31,13 @@ import pandas as pd
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.data.clips import extract_clips
-from alpacaspot.data.corpus import INDEX_FILE, RECORDINGS_FILE, REGIONS_FILE, Corpus
-from alpacaspot.data.corpus import build_corpus_index
+from alpacaspot.data.corpus import (
+    INDEX_FILE,
+    RECORDINGS_FILE,
+    REGIONS_FILE,
+    Corpus,
+    build_corpus_index,
+)
 from alpacaspot.data.sampling import sample_calls, sample_windows
 from alpacaspot.data.splits import SPLITS, assign_splits
 from alpacaspot.data.strategy import Strategy, load_strategies
@@ -239,7 +244,7 @@ def prepare_datasets(
     --------
     >>> import tempfile
     >>> from alpacaspot.data import make_synthetic_corpus
-    >>> root = make_synthetic_corpus(tempfile.mkdtemp(), n_tapes=3, minutes_per_tape=0.5,
+    >>> root = make_synthetic_corpus(tempfile.mkdtemp(), n_tapes=4, minutes_per_tape=1.0,
     ...                              seed=0, sr=16000)
     >>> out = prepare_datasets(root, {"strategies": {"v1": {"seed": 1}}}, workers=1)
     >>> sorted(p.name for p in out["v1"].glob("*.csv"))

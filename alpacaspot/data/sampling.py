@@ -44,7 +44,8 @@ def _regions(corpus: Corpus) -> dict[str, list[tuple[float, float, str]]]:
             out.setdefault(row.recording, []).append((float(row.begin_s), float(row.end_s),
                                                       str(row.clip)))
     else:
-        for rec, dur in zip(corpus.recordings["recording"], corpus.recordings["duration_s"]):
+        recs = corpus.recordings
+        for rec, dur in zip(recs["recording"], recs["duration_s"], strict=True):
             out[rec] = [(0.0, float(dur), str(rec))]
     return out
 
@@ -54,7 +55,7 @@ def _targets(corpus: Corpus, strat: Strategy) -> tuple[pd.DataFrame, pd.Series]:
     is_target = ev["label"].astype(str) == strat.target_label
     keep = is_target.copy()
     if strat.min_quality is not None:
-        keep &= ev["quality"].notna() & (ev["quality"].fillna(99) <= strat.min_quality)
+        keep &= ev["quality"].notna() & (ev["quality"].fillna(-1) >= strat.min_quality)
     return ev[keep].reset_index(drop=True), is_target
 
 
@@ -82,9 +83,10 @@ def sample_calls(
     targets, _ = _targets(corpus, strat)
     if targets.empty:
         raise CorpusError(f"the corpus has no {strat.target_label!r} event to train on"
-                          + (f" with quality <= {strat.min_quality}" if strat.min_quality
+                          + (f" with quality >= {strat.min_quality}" if strat.min_quality
                              else ""), path=corpus.root)
-    durations = dict(zip(corpus.recordings["recording"], corpus.recordings["duration_s"]))
+    recs = corpus.recordings
+    durations = dict(zip(recs["recording"], recs["duration_s"], strict=True))
     meta = corpus.recordings.set_index("recording")
     regions = _regions(corpus)
     busy: dict[str, list[tuple[float, float]]] = {}

@@ -12,8 +12,9 @@ default; ``"windows"``: fixed windows along each recording), ``window_s``, ``hop
 ``noise_ratio`` (windows sampling), ``context_s`` (calls sampling: seconds of context on each
 side of a call), ``target_label`` (default ``"hum"``) and ``split_fractions``.
 
-Quality ranks run from 1 (clearest) to 4 (faintest); ``min_quality: q`` keeps target calls of
-quality 1..q (calls of lower quality are still avoided by noise mining, never used as noise).
+``min_quality: q`` keeps the target calls of quality ``>= q`` (the synthetic corpus grades
+hums 1 = faintest .. 4 = clearest); calls left out are still avoided by noise mining, never
+used as noise. Calls without a quality are kept only when ``min_quality`` is null.
 """
 
 from __future__ import annotations

@@ -140,7 +140,10 @@ def _iter_blocks(
             s0 = max(0, f0 * hop - 1)
             s1 = (f1 - 1) * hop + n_fft
             x = _read_span(path, s0, s1, config.sr)
-            seg = np.full_like(starts, -s0)  # segment start at the file's sample 0
-            block = compute_frames(x, starts - s0, seg, config, workers=workers)
+            # Frames start at buffer sample >= 1 whenever s0 > 0, so a segment start of 0
+            # pre-emphasises every sample they use, as the whole-file spectrogram does.
+            block = compute_frames(
+                x, starts - s0, np.zeros_like(starts), config, workers=workers
+            )
         yield f0, block
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from alpacaspot.dsp._animalspot import animalspot_kwargs, flag
 from alpacaspot.errors import ConfigError
 
 __all__ = [
@@ -33,21 +34,6 @@ COMPRESSIONS = ("linear", "linear_interp", "mel", "none")
 NORMALIZATIONS = ("minmax", "ref_level", "none")
 #: Analysis windows (periodic, as scipy's ``get_window`` and torch's defaults).
 WINDOWS = ("hann", "hamming", "blackman", "boxcar")
-
-# ANIMAL-SPOT's command-line defaults for the keys a training cfg may leave out.
-_ANIMALSPOT_DEFAULTS: dict[str, Any] = {
-    "sr": 44100,
-    "n_fft": 4096,
-    "hop_length": 441,
-    "n_freq_bins": 256,
-    "fmin": 500.0,
-    "fmax": 10000.0,
-    "freq_compression": "linear",
-    "preemphases": 0.98,
-    "min_level_db": -100.0,
-    "ref_level_db": 20.0,
-}
-
 
 def seconds_to_samples(seconds: float, sr: int) -> int:
     """Number of samples covering ``seconds`` at ``sr``, rounded up as ANIMAL-SPOT does.
@@ -306,10 +292,7 @@ class SpectrogramConfig:
         missing = [k for k in required if k not in d]
         if missing:
             raise ConfigError(f"missing spectrogram setting(s) {missing}", path=path)
-        try:
-            return cls(**dict(d))
-        except ConfigError as err:
-            raise ConfigError(err.message, path=path) from None
+        return _construct(cls, dict(d), path)
 
     @classmethod
     def from_animalspot_cfg(
@@ -341,8 +324,9 @@ class SpectrogramConfig:
         >>> (cfg.sr, cfg.fmax, cfg.normalization)
         (48000, 4000.0, 'minmax')
         """
-        norm = "minmax" if _flag(values.get("min_max_norm"), "min_max_norm", path) else "ref_level"
-        return cls._from_animalspot(values, normalization=norm, path=path, kind="cfg")
+        norm = "minmax" if flag(values.get("min_max_norm"), "min_max_norm", path) else "ref_level"
+        kwargs = animalspot_kwargs(values, path=path, kind="cfg")
+        return _construct(cls, {**kwargs, "normalization": norm}, path)
 
     @classmethod
     def from_animalspot_data_opts(
@@ -373,75 +357,17 @@ class SpectrogramConfig:
         >>> cfg.hop_length
         441
         """
-        return cls._from_animalspot(d, normalization=normalization, path=path, kind="dataOpts")
-
-    @classmethod
-    def _from_animalspot(
-        cls,
-        values: Mapping[str, Any],
-        *,
-        normalization: str,
-        path: str | os.PathLike[str] | None,
-        kind: str,
-    ) -> SpectrogramConfig:
-        if not isinstance(values, Mapping):
-            raise ConfigError(f"expected a dict of ANIMAL-SPOT {kind} values", path=path)
-
-        def get(key: str) -> Any:
-            value = values.get(key)
-            return _ANIMALSPOT_DEFAULTS[key] if value is None else value
-
-        compression = str(get("freq_compression")).strip().lower()
-        if compression not in ("linear", "mel", "linear_interp", "none"):
-            raise ConfigError(
-                f"freq_compression={compression!r} is not supported; "
-                f"use one of {', '.join(COMPRESSIONS)}",
-                path=path,
-            )
-        try:
-            return cls(
-                sr=_number(get("sr"), "sr", path, integer=True),
-                n_fft=_number(get("n_fft"), "n_fft", path, integer=True),
-                hop_length=_number(get("hop_length"), "hop_length", path, integer=True),
-                n_freq_bins=_number(get("n_freq_bins"), "n_freq_bins", path, integer=True),
-                fmin=_number(get("fmin"), "fmin", path),
-                fmax=_number(get("fmax"), "fmax", path),
-                preemphasis=_number(get("preemphases"), "preemphases", path),
-                min_level_db=_number(get("min_level_db"), "min_level_db", path),
-                ref_level_db=_number(get("ref_level_db"), "ref_level_db", path),
-                compression=compression,
-                normalization=normalization,
-            )
-        except ConfigError as err:
-            if err.path is not None:
-                raise
-            raise ConfigError(err.message, path=path) from None
+        kwargs = animalspot_kwargs(d, path=path, kind="dataOpts")
+        return _construct(cls, {**kwargs, "normalization": normalization}, path)
 
 
-def _number(value: Any, key: str, path: Any, *, integer: bool = False) -> Any:
-    """Parse a cfg value (string or number) as an int or float, naming the key on failure."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{key} needs a value, got a bare flag", path=path)
+def _construct(
+    cls: type[SpectrogramConfig], kwargs: dict[str, Any], path: str | os.PathLike[str] | None
+) -> SpectrogramConfig:
+    """Build a config, naming ``path`` in any ConfigError."""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key} must be a number, got {value!r}", path=path) from None
-    if integer:
-        if not number.is_integer():
-            raise ConfigError(f"{key} must be an integer, got {value!r}", path=path)
-        return int(number)
-    return number
-
-
-def _flag(value: Any, key: str, path: Any) -> bool:
-    """Interpret a cfg flag: bare key / true / 1 -> True; absent, None, false, 0 -> False."""
-    if value is None or value is False:
-        return False
-    if value is True:
-        return True
-    text = str(value).strip().lower()
-    if text in ("true", "1", "yes"):
-        return True
-    if text in ("false", "0", "no", "none"):
-        return False
-    raise ConfigError(f"{key} must be a flag (true/false), got {value!r}", path=path)
+        return cls(**kwargs)
+    except ConfigError as err:
+        if err.path is not None or path is None:
+            raise
+        raise ConfigError(err.message, path=path) from None

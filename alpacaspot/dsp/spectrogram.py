@@ -80,11 +80,29 @@ def compute_frames(
     >>> compute_frames(x, starts, np.zeros(2, dtype=np.int64), cfg).shape
     (2, 32)
     """
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    seg_starts = np.ascontiguousarray(seg_starts, dtype=np.int64)
     n = int(starts.shape[0])
+    if starts.ndim != 1 or seg_starts.shape != starts.shape:
+        raise ConfigError(
+            f"starts and seg_starts must be 1-D of one length, got {starts.shape}, "
+            f"{seg_starts.shape}"
+        )
     if out is None:
         out = np.empty((n, config.n_freq_bins), dtype=np.float32)
+    elif (
+        out.shape != (n, config.n_freq_bins)
+        or out.dtype != np.float32
+        or not out.flags.c_contiguous
+    ):
+        raise ConfigError(
+            f"out must be a C-contiguous float32 array of shape {(n, config.n_freq_bins)}, "
+            f"got {out.dtype} {out.shape}"
+        )
     if n == 0:
         return out
+    if int(starts.min()) < 0 or int(seg_starts.min()) < 0:
+        raise ConfigError("frame and segment starts must be >= 0")
     win = get_window(config.window, config.n_fft)
     scale = 1.0 / float(np.sum(win.astype(np.float64) ** 2))
     floor = 10.0 ** (config.min_level_db / 10.0)

@@ -40,7 +40,8 @@ def _classes(raw: Any, n: int, path: Path) -> tuple[str, ...]:
         try:
             pairs = sorted((int(i), str(name)) for name, i in raw.items())
         except (TypeError, ValueError):
-            raise ModelError(f"classes must map names to indices, got {raw!r}", path=path)
+            raise ModelError(f"classes must map names to indices, got {raw!r}",
+                             path=path) from None
         names = tuple(name for _, name in pairs)
     elif isinstance(raw, (list, tuple)):
         names = tuple(str(c) for c in raw)

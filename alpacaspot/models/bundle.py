@@ -155,7 +155,6 @@ def _torch_load(path: Path, device: str) -> Any:
 
 def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> ModelBundle:
     from alpacaspot.dsp import SpectrogramConfig
-
     from alpacaspot.models.network import build_model
 
     try:
@@ -176,7 +175,8 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
         net = build_model(**arch)
         net.load_state_dict(payload["state_dict"])
     except Exception as exc:  # noqa: BLE001
-        raise ModelError(f"weights do not fit the stored architecture {arch}: {exc}", path=path)
+        raise ModelError(f"weights do not fit the stored architecture {arch}: {exc}",
+                         path=path) from None
     net.to(device).eval()
     return ModelBundle(
         network=net,

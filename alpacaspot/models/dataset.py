@@ -192,7 +192,8 @@ class ClipDataset(Dataset):
 
     Examples
     --------
-    >>> ds = ClipDataset("dataset_v1", ["target-_1_2020_t1_0_300.wav"], [1], cfg, 17)  # doctest: +SKIP
+    >>> names = ["target-_1_2020_t1_0_300.wav"]
+    >>> ds = ClipDataset("dataset_v1", names, [1], cfg, 17)  # doctest: +SKIP
     >>> x, y = ds[0]; x.shape  # doctest: +SKIP
     torch.Size([1, 17, 128])
     """
@@ -210,13 +211,16 @@ class ClipDataset(Dataset):
         cache_root: str | os.PathLike[str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
-        self.items = [_Item(self.data_dir / c, c, int(y)) for c, y in zip(clips, labels)]
+        self.items = [
+            _Item(self.data_dir / c, c, int(y)) for c, y in zip(clips, labels, strict=True)
+        ]
         self.config = config
         self.n_frames = int(n_frames)
         self.augment = bool(augment)
         self.seed = int(seed)
         self.epoch = 0
         self.cache_dir = None if cache_root is None else feature_cache_dir(cache_root, config)
+        self._memo: dict[int, np.ndarray] = {}  # per process; cached clips are small
 
     def __len__(self) -> int:
         return len(self.items)
@@ -250,16 +254,23 @@ class ClipDataset(Dataset):
         item = self.items[index]
         if self.cache_dir is None:
             return self._compute(item)
+        memo = self._memo.get(index)
+        if memo is not None:
+            return memo
         path = self._cache_file(item)
+        spec = None
         if path.is_file():
             try:
-                return np.load(path, allow_pickle=False)
+                spec = np.load(path, allow_pickle=False)
             except (OSError, ValueError):
                 _log.warning("unreadable cache file %s: recomputing", path)
-        spec = self._compute(item)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-            np.save(fh, spec, allow_pickle=False)
+        if spec is None:
+            spec = self._compute(item)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+                np.save(fh, spec, allow_pickle=False)
+        spec.setflags(write=False)
+        self._memo[index] = spec
         return spec
 
     def example(self, index: int) -> np.ndarray:

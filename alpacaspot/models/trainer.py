@@ -24,16 +24,14 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text
-from alpacaspot.errors import ConfigError, CorpusError
-from alpacaspot.models._metrics import clip_metrics
+from alpacaspot.models._loop import class_names, evaluate_split, loader, make_datasets, warm_cache
 from alpacaspot.models.bundle import ModelBundle, load_model, save_model
 from alpacaspot.models.checkpoints import load_latest_checkpoint, save_checkpoint
 from alpacaspot.models.config import TrainConfig
-from alpacaspot.models.dataset import ClipDataset, read_variant
+from alpacaspot.models.dataset import ClipDataset
 from alpacaspot.models.network import build_model
 
 __all__ = ["train", "TrainResult", "REQUEUE_EXIT_STATUS", "class_names"]
@@ -72,22 +70,6 @@ class TrainResult:
     skipped: bool = False
 
 
-def class_names(classes_in_data: set[str], num_classes: int) -> tuple[str, ...]:
-    """Ordered class names: ``("noise", "target")`` for binary data, else sorted names.
-
-    Examples
-    --------
-    >>> class_names({"target", "noise"}, 2)
-    ('noise', 'target')
-    """
-    if num_classes == 2 and classes_in_data <= {"noise", "target"}:
-        return ("noise", "target")
-    names = tuple(sorted(classes_in_data))
-    if len(names) != num_classes:
-        raise ConfigError(f"num_classes={num_classes} but the data holds classes {list(names)}")
-    return names
-
-
 class _Stop:
     """Signal flag set by SIGTERM/SIGUSR1 while training runs."""
 
@@ -119,78 +101,6 @@ def _setup_torch(config: TrainConfig) -> torch.device:
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     return torch.device("cuda" if use_cuda else "cpu")
-
-
-def _datasets(config: TrainConfig) -> tuple[dict[str, ClipDataset], tuple[str, ...]]:
-    clips = read_variant(config.data_dir)
-    classes = class_names(set(clips["class"]), config.num_classes)
-    unknown = sorted(set(clips["class"]) - set(classes))
-    if unknown:
-        raise CorpusError(f"clip classes {unknown} are not among {list(classes)}",
-                          path=config.data_dir)
-    cache = config.resolved_dir("cache") if config.use_cache else None
-    out = {}
-    for split in ("train", "val", "test"):
-        part = clips[clips["split"] == split]
-        out[split] = ClipDataset(
-            config.data_dir,
-            part["clip"].tolist(),
-            [classes.index(c) for c in part["class"]],
-            config.spectrogram,
-            config.window_frames,
-            augment=config.augmentation and split == "train",
-            seed=config.seed,
-            cache_root=cache,
-        )
-    for split in ("train", "val"):
-        if len(out[split]) == 0:
-            raise CorpusError(f"the {split} split is empty", path=config.data_dir)
-    return out, classes
-
-
-def _warm_cache(datasets: dict[str, ClipDataset]) -> None:
-    for split, ds in datasets.items():
-        if ds.cache_dir is None:
-            continue
-        for i in tqdm(range(len(ds)), desc=f"features {split}", disable=None, leave=False):
-            ds.features(i)
-
-
-def _loader(ds: ClipDataset, config: TrainConfig, *, epoch: int, train: bool) -> DataLoader:
-    g = torch.Generator().manual_seed(config.seed * 1_000_003 + epoch)
-    sampler = None
-    shuffle = train
-    if train and config.balance == "sampler":
-        counts = np.bincount(ds.labels, minlength=config.num_classes).astype(np.float64)
-        w = 1.0 / np.maximum(counts, 1.0)
-        sampler = WeightedRandomSampler(torch.from_numpy(w[ds.labels]), len(ds),
-                                        replacement=True, generator=g)
-        shuffle = False
-    context = None
-    if config.num_workers and ds.cache_dir is None:
-        # workers then compute spectrograms with numba's thread pool, which a forked child
-        # of a process that already used it must not enter
-        context = "spawn"
-    return DataLoader(ds, batch_size=config.batch_size, shuffle=shuffle, sampler=sampler,
-                      num_workers=config.num_workers, generator=g, drop_last=False,
-                      multiprocessing_context=context)
-
-
-def _evaluate(net: nn.Module, ds: ClipDataset, config: TrainConfig, device: torch.device,
-              classes: tuple[str, ...], target: int) -> dict[str, float]:
-    net.eval()
-    ys, ps, loss_sum = [], [], 0.0
-    with torch.no_grad():
-        for x, y in _loader(ds, config, epoch=0, train=False):
-            logits = net(x.to(device)).float()
-            loss_sum += float(nn.functional.cross_entropy(logits, y.to(device), reduction="sum"))
-            ys.append(y.numpy())
-            ps.append(logits.argmax(1).cpu().numpy())
-    if not ys:
-        return {}
-    m = clip_metrics(np.concatenate(ys), np.concatenate(ps), classes, target)
-    m["loss"] = loss_sum / max(1, len(ds))
-    return m
 
 
 def _better(value: float, best: float | None, metric: str) -> bool:
@@ -260,9 +170,9 @@ def train(config: TrainConfig) -> TrainResult:
     if done is not None:
         return done
     device = _setup_torch(config)
-    datasets, classes = _datasets(config)
+    datasets, classes = make_datasets(config)
     target = classes.index("target") if "target" in classes else len(classes) - 1
-    _warm_cache(datasets)
+    warm_cache(datasets)
     ckpt_dir = config.resolved_dir("checkpoint")
     if config.start_from_scratch:
         for p in sorted(ckpt_dir.glob("checkpoint_e*.pt")):
@@ -308,7 +218,7 @@ def train(config: TrainConfig) -> TrainResult:
             t_data = t_net = loss_sum = 0.0
             n_seen = n_correct = 0
             t0 = time.perf_counter()
-            for x, y in _loader(ds, config, epoch=epoch, train=True):
+            for x, y in loader(ds, config, epoch=epoch, train=True):
                 t1 = time.perf_counter()
                 t_data += t1 - t0
                 if stop.signum is not None:
@@ -340,7 +250,7 @@ def train(config: TrainConfig) -> TrainResult:
             rest["next_epoch"] = done_epochs
             if done_epochs % per_eval and done_epochs != config.max_train_epochs:
                 continue
-            val = _evaluate(net, datasets["val"], config, device, classes, target)
+            val = evaluate_split(net, datasets["val"], config, device, classes, target)
             value = val[config.val_metric]
             row = {"epoch": done_epochs, "lr": opt.param_groups[0]["lr"],
                    "train_loss": loss_sum / max(1, n_seen),
@@ -379,7 +289,7 @@ def _finish(config: TrainConfig, net: nn.Module, rest: dict[str, Any],
 
     if rest["best_model"] is not None:
         net.load_state_dict(rest["best_model"])
-    test = _evaluate(net, datasets["test"], config, device, classes, target)
+    test = evaluate_split(net, datasets["test"], config, device, classes, target)
     provenance = {
         "data_variant": config.data_dir.as_posix(),
         "config": config.to_dict(),

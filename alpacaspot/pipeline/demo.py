@@ -71,7 +71,7 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
     common = {"sequence_len": 400, "n_fft": 2048, "hop_length": 1024, "sr": 48000,
               "n_freq_bins": 128, "fmin": 0, "fmax": 4000, "width": width,
               "max_train_epochs": b["epochs"], "epochs_per_eval": 1, "batch_size": 32,
-              "lr": 1e-3, "early_stopping_patience_epochs": 4, "lr_patience_epochs": 2,
+              "lr": 3e-5, "early_stopping_patience_epochs": 4, "lr_patience_epochs": 2,
               "seed": 1, "num_workers": 0, "augmentation": True}
     train_variants = {
         "globals": {**common, "slurm": {"partition": "gpu", "time": "02:00:00", "gpus": 1,

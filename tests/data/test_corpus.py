@@ -105,7 +105,7 @@ def test_unreadable_wav(raven_corpus: Path) -> None:
 def _append_row(table: Path, begin: float, end: float, label: str = "hum") -> None:
     lines = table.read_text().splitlines()
     header = lines[0].split("\t")
-    row = dict(zip(header, lines[-1].split("\t")))
+    row = dict(zip(header, lines[-1].split("\t"), strict=False))
     row["Selection"] = "999"
     for key in ("Begin Time (s)", "File Offset (s)"):
         row[key] = str(begin)

@@ -13,7 +13,7 @@ _interval = st.tuples(st.floats(0, 100), st.floats(0.01, 5)).map(lambda t: (t[0]
 @given(busy=st.lists(_interval, max_size=12), margin=st.floats(0, 2))
 def test_free_gaps_avoid_busy(busy: list[tuple[float, float]], margin: float) -> None:
     gaps = free_gaps((0.0, 100.0), busy, margin_s=margin)
-    for (b1, e1), (b2, _e2) in zip(gaps, gaps[1:]):
+    for (_b1, e1), (b2, _e2) in zip(gaps, gaps[1:], strict=False):
         assert e1 <= b2
     for b, e in gaps:
         assert 0.0 <= b < e <= 100.0

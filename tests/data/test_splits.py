@@ -12,7 +12,7 @@ from alpacaspot.errors import ConfigError, CorpusError
 
 def _table(tapes: list[int], qualities: list[int], noise_per: int) -> pd.DataFrame:
     rows = []
-    for unit, (tape, q) in enumerate(zip(tapes, qualities)):
+    for unit, (tape, q) in enumerate(zip(tapes, qualities, strict=False)):
         rows.append(dict(cls="target", tape=f"t{tape}", quality=q, unit=unit,
                          region=f"t{tape}/r{unit % 2}"))
         for _ in range(noise_per):

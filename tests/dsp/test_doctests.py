@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "alpacaspot.dsp",
+    "alpacaspot.dsp._animalspot",
     "alpacaspot.dsp.augment",
     "alpacaspot.dsp.blocks",
     "alpacaspot.dsp.compression",

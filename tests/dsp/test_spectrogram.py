@@ -161,3 +161,18 @@ def test_dsp_does_not_import_torch() -> None:
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_compute_frames_checks_its_arguments(small_config) -> None:
+    from alpacaspot.dsp.spectrogram import compute_frames
+
+    x = np.zeros(1000, dtype=np.float32)
+    one = np.zeros(1, dtype=np.int64)
+    with pytest.raises(ConfigError, match=">= 0"):
+        compute_frames(x, one - 5, one, small_config)
+    with pytest.raises(ConfigError, match="one length"):
+        compute_frames(x, one, np.zeros(2, dtype=np.int64), small_config)
+    with pytest.raises(ConfigError, match="C-contiguous float32"):
+        compute_frames(x, one, one, small_config, out=np.zeros((1, 40)))
+    out = np.empty((1, 40), dtype=np.float32)
+    assert compute_frames(x, one, one, small_config, out=out) is out

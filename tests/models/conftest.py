@@ -54,7 +54,8 @@ def make_variant(root: Path, *, n_per_split: dict[str, int] | None = None, seed:
                 start = 1000 * i
                 x = _clip(cls, rng)
                 end = start + int(1000 * len(x) / SR)
-                name = f"{cls}-{'hum' if cls == 'target' else ''}_{uid}_2020_{tape}_{start}_{end}.wav"
+                label = "hum" if cls == "target" else ""
+                name = f"{cls}-{label}_{uid}_2020_{tape}_{start}_{end}.wav"
                 write_audio(root / name, x, SR)
                 names.append(name)
                 rows.append(dict(clip=name, **{"class": cls}, label="hum" if cls == "target"

@@ -20,6 +20,7 @@ labels; decoys (machinery hum, chewing, wind, speech-like sounds) are not annota
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import logging
@@ -102,7 +103,7 @@ def _write_alpaca_recording(root: Path, raw_name: str, x: np.ndarray, sr: int,
     hums = [(float(e["begin_s"]), float(e["end_s"]), int(e["quality"]))  # type: ignore[arg-type]
             for e in events if e["label"] == "hum"]
     cuts = _clip_cuts(x.size / sr, [(b, e) for b, e, _ in hums], clip_s)
-    for c0, c1 in zip(cuts[:-1], cuts[1:]):
+    for c0, c1 in zip(cuts[:-1], cuts[1:], strict=False):
         inside = [h for h in hums if h[0] >= c0 and h[1] <= c1]
         if not inside:
             continue  # the fork labelled only clips with hums
@@ -127,6 +128,8 @@ def make_synthetic_corpus(
     recordings_per_tape: int = 1,
     difficulty: str = "medium",
     alpaca_clip_s: float = 60.0,
+    hum_snr_db: tuple[float, float] | None = None,
+    hums_per_minute: float | None = None,
     progress: bool | None = None,
 ) -> Path:
     """Write a realistic synthetic alpaca-hum corpus and return its root.
@@ -136,7 +139,7 @@ def make_synthetic_corpus(
     harmonic (5..12 harmonics, f0 150..400 Hz, slow contour), log-normal in duration (median
     0.27 s, 0.03..3.4 s) and come in bouts, about 9 per minute; their SNR against the in-band
     background is drawn from the difficulty's range (medium: -5..20 dB) and sets their quality
-    (1 clearest .. 4 faintest). Alarm-call trains, grumbles and orgles are annotated with their
+    (4 clearest .. 1 faintest). Alarm-call trains, grumbles and orgles are annotated with their
     own labels; decoys (50/60 Hz machinery hum, chewing clicks, wind gusts, speech-like
     syllables) are not annotated.
 
@@ -162,6 +165,11 @@ def make_synthetic_corpus(
         SNR ranges and rates of other calls and decoys (see ``tape.DIFFICULTIES``).
     alpaca_clip_s : float, default 60.0
         Length of the labelled clips of the ``alpaca`` layout.
+    hum_snr_db : (float, float), optional
+        Overrides the difficulty's range of hum SNRs (dB, against the in-band background).
+    hums_per_minute : float, optional
+        Overrides the difficulty's mean hum rate (12 per minute before overlaps are
+        rejected: about 9 per minute land on the tape).
     progress : bool, optional
         Show a progress bar (None: only on a terminal).
 
@@ -191,10 +199,21 @@ def make_synthetic_corpus(
     out.mkdir(parents=True, exist_ok=True)
     params = dict(n_tapes=n_tapes, minutes_per_tape=minutes_per_tape, seed=seed, sr=sr,
                   layout=layout, recordings_per_tape=recordings_per_tape,
-                  difficulty=difficulty, alpaca_clip_s=alpaca_clip_s, generator_version=1)
+                  difficulty=difficulty, alpaca_clip_s=alpaca_clip_s,
+                  hum_snr_db=None if hum_snr_db is None else list(hum_snr_db),
+                  hums_per_minute=hums_per_minute, generator_version=1)
     manifest = out / _MANIFEST
     reuse = manifest.is_file() and json.loads(manifest.read_text()).get("params") == params
     diff = DIFFICULTIES[difficulty]
+    if hum_snr_db is not None:
+        lo, hi = (float(v) for v in hum_snr_db)
+        if not lo <= hi:
+            raise ConfigError(f"hum_snr_db must be (low, high) with low <= high, got {hum_snr_db}")
+        diff = dataclasses.replace(diff, hum_snr_db=(lo, hi))
+    if hums_per_minute is not None:
+        if not hums_per_minute >= 0:
+            raise ConfigError(f"hums_per_minute must be >= 0, got {hums_per_minute}")
+        diff = dataclasses.replace(diff, hums_per_minute=float(hums_per_minute))
     duration_s = minutes_per_tape * 60.0 / recordings_per_tape
     files: list[str] = []
     jobs = [(t, r) for t in range(n_tapes) for r in range(recordings_per_tape)]

@@ -7,7 +7,8 @@ anywhere, over calls too, and are not annotated.
 
 Each call's signal-to-noise ratio is measured against the background in the call's own band
 and over the call's own span, so that an SNR means the same on a quiet and on a windy tape.
-Hum quality follows the SNR: 1 (clearest, >= 12 dB), 2 (>= 6 dB), 3 (>= 0 dB), 4 (faintest).
+Hum quality follows the SNR: 4 (clearest, >= 12 dB), 3 (>= 6 dB), 2 (>= 0 dB), 1 (faintest),
+so that a minimum quality (``min_quality`` of a dataset strategy) keeps the clearer calls.
 """
 
 from __future__ import annotations
@@ -109,20 +110,20 @@ class TapeStyle:
 
 
 def hum_quality(snr_db: float) -> int:
-    """Quality 1 (clearest) .. 4 (faintest) of a hum with the given in-band SNR.
+    """Quality 4 (clearest) .. 1 (faintest) of a hum with the given in-band SNR.
 
     Examples
     --------
     >>> hum_quality(15.0), hum_quality(-2.0)
-    (1, 4)
+    (4, 1)
     """
     if snr_db >= 12.0:
-        return 1
+        return 4
     if snr_db >= 6.0:
-        return 2
-    if snr_db >= 0.0:
         return 3
-    return 4
+    if snr_db >= 0.0:
+        return 2
+    return 1
 
 
 def _hum_duration(rng: np.random.Generator) -> float:
@@ -223,9 +224,12 @@ def compose_tape(
     minutes = duration_s / 60.0
 
     # hums in bouts
-    n_bouts = int(rng.poisson(difficulty.hums_per_minute * 0.35 * minutes))  # bouts of ~2.9
+    # bouts of ~2.9 hums; at least one, so that even a short recording has a hum
+    n_bouts = int(rng.poisson(difficulty.hums_per_minute * 0.35 * minutes))
+    if difficulty.hums_per_minute > 0:
+        n_bouts = max(1, n_bouts)
     for _ in range(n_bouts):
-        t = float(rng.uniform(0.0, duration_s))
+        t = float(rng.uniform(0.0, max(0.0, duration_s - 2.0)))
         for _ in range(int(rng.geometric(0.35))):
             dur = _hum_duration(rng)
             if t + dur < duration_s and occ.free(t, t + dur):
