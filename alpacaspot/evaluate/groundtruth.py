@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from alpacaspot.errors import CorpusError, SchemaError
+from alpacaspot.io.layout import default_tape
 from alpacaspot.io.schemas import EVENTS
 from alpacaspot.io.tables import read_table
 
@@ -30,15 +31,6 @@ GroundTruthSource = (
 )
 
 
-def default_tape(recording: str) -> str:
-    """The tape of a recording when no table names it: its file name without the suffix.
-
-    Examples
-    --------
-    >>> default_tape("2019/tape07.wav")
-    'tape07'
-    """
-    return PurePosixPath(recording).stem
 
 
 def _with_tapes(events: pd.DataFrame, recordings: pd.DataFrame | None) -> pd.DataFrame:

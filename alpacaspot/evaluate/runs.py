@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from alpacaspot.errors import ConfigError
-from alpacaspot.evaluate.groundtruth import default_tape
+from alpacaspot.io.layout import default_tape, format_tag, parse_tag
 from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
 from alpacaspot.io.tables import read_table
 
@@ -24,44 +23,18 @@ __all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_
            "scores_dir", "attach_tapes"]
 
 _log = logging.getLogger(__name__)
-_TAG = re.compile(r"^len(\d{3,})_hop(\d{3,})_th(\d{2,})$")
 
 
-def format_tag(seq_s: float, hop_s: float, threshold: float) -> str:
-    """The benchmark tag of a window length, hop and threshold.
-
-    Examples
-    --------
-    >>> format_tag(0.4, 0.05, 0.57), format_tag(0.4, 0.05, 0.975)
-    ('len400_hop050_th57', 'len400_hop050_th975')
-    """
-    th = f"{threshold:.6f}".rstrip("0")
-    digits = th.split(".")[1] if "." in th else ""
-    if threshold >= 1.0:
-        th_text = f"{round(threshold * 100):02d}"
-    elif len(digits) <= 2:
-        th_text = f"{round(threshold * 100):02d}"
-    else:
-        th_text = digits
-    return f"len{round(seq_s * 1000):03d}_hop{round(hop_s * 1000):03d}_th{th_text}"
 
 
-def parse_tag(tag: str) -> tuple[float, float, float]:
-    """Window length (s), hop (s) and threshold of a benchmark tag.
 
-    Examples
-    --------
-    >>> parse_tag("len400_hop050_th90")
-    (0.4, 0.05, 0.9)
-    >>> parse_tag("len400_hop050_th975")[2]
-    0.975
-    """
-    m = _TAG.match(tag)
-    if m is None:
-        raise ConfigError(f"not a benchmark tag: {tag!r}; expected like 'len400_hop050_th90'")
-    digits = m.group(3)
-    threshold = 1.0 if digits == "100" else int(digits) / 10 ** len(digits)
-    return int(m.group(1)) / 1000, int(m.group(2)) / 1000, threshold
+
+def _is_tag(name: str) -> bool:
+    try:
+        parse_tag(name)
+    except ConfigError:
+        return False
+    return True
 
 
 def discover_runs(runs_root: str | os.PathLike[str]) -> pd.DataFrame:
@@ -88,7 +61,7 @@ def discover_runs(runs_root: str | os.PathLike[str]) -> pd.DataFrame:
         dirnames.sort()
         here = Path(dirpath)
         for name in list(dirnames):
-            if _TAG.match(name):
+            if _is_tag(name):
                 seq_s, hop_s, th = parse_tag(name)
                 model = here.relative_to(root).as_posix()
                 rows.append({"model": "." if model == "" else model, "tag": name,

@@ -26,6 +26,7 @@ from typing import Any
 
 from alpacaspot.errors import ConfigError
 from alpacaspot.io.animalspot import TRAIN_KEYS
+from alpacaspot.io.layout import format_tag, scores_key
 from alpacaspot.pipeline.slurm_settings import SlurmSettings, parse_slurm_block
 
 __all__ = [
@@ -214,31 +215,8 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
     return tv
 
 
-def format_tag(seq_len_s: float, hop_s: float, threshold: float) -> str:
-    """Benchmark tag ``len<ms>_hop<ms>_th<digits>``, rounded, never truncated.
-
-    Examples
-    --------
-    >>> format_tag(0.4, 0.05, 0.9)
-    'len400_hop050_th90'
-    >>> format_tag(0.4, 0.05, 0.57)
-    'len400_hop050_th57'
-    >>> format_tag(0.4, 0.05, 0.975)
-    'len400_hop050_th975'
-    """
-    digits = f"{threshold:.6f}".rstrip("0").split(".")[1].ljust(2, "0")
-    return f"{scores_key(seq_len_s, hop_s)}_th{digits}"
 
 
-def scores_key(seq_len_s: float, hop_s: float) -> str:
-    """Folder name of the window scores shared by tags differing only in threshold.
-
-    Examples
-    --------
-    >>> scores_key(0.4, 0.05)
-    'len400_hop050'
-    """
-    return f"len{round(seq_len_s * 1000):03d}_hop{round(hop_s * 1000):03d}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,35 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alpacaspot.errors import ConfigError
+from alpacaspot.io.layout import default_tape, format_tag, parse_tag, scores_key, scores_path
+
+
+@pytest.mark.parametrize(
+    ("threshold", "tag"),
+    [(0.9, "th90"), (0.57, "th57"), (0.5, "th50"), (0.05, "th05"), (0.975, "th975"),
+     (0.005, "th005"), (0.99, "th99"), (1.0, "th100")],
+)
+def test_tags_are_rounded_not_truncated(threshold, tag):
+    assert format_tag(0.4, 0.05, threshold) == f"len400_hop050_{tag}"
+
+
+@given(st.integers(1, 999), st.integers(1, 999), st.integers(1, 1000))
+def test_tag_round_trip(seq_ms, hop_ms, th_milli):
+    th = th_milli / 1000
+    assert parse_tag(format_tag(seq_ms / 1000, hop_ms / 1000, th)) == (
+        seq_ms / 1000, hop_ms / 1000, th)
+
+
+def test_bad_tags_and_thresholds():
+    with pytest.raises(ConfigError, match="not a benchmark tag"):
+        parse_tag("len400_hop50")
+    with pytest.raises(ConfigError, match=r"\(0, 1\]"):
+        format_tag(0.4, 0.05, 1.5)
+
+
+def test_names_keep_dots():
+    assert scores_key(0.4, 0.05) == "len400_hop050"
+    assert scores_path("s", "tape1/a.b.wav").as_posix() == "s/tape1/a.b.wav.parquet"
+    assert default_tape("x/tape.07.wav") == "tape.07"
