@@ -72,9 +72,10 @@ def _reset_peak() -> int:
     return _mem()["VmRSS"]
 
 
-def _measure(fn: Callable[[], object], repeats: int) -> tuple[float, float]:
+def _measure(fn: Callable[[], object], repeats: int, *, warmup: bool = True) -> tuple[float, float]:
     """Median seconds of ``repeats`` runs (after one warm-up) and peak extra RSS in MB."""
-    fn()
+    if warmup:
+        fn()
     times = []
     base = _reset_peak()
     for _ in range(repeats):
@@ -124,7 +125,8 @@ def peers(x: np.ndarray, n_fft: int, hop: int) -> dict[str, Callable[[], object]
         return np.concatenate([y[:1], y[1:] - np.float32(0.98) * y[:-1]])
 
     def ours() -> object:
-        return normalize(spectrogram(x, cfg, workers=THREADS), cfg)
+        s = spectrogram(x, cfg, workers=THREADS)
+        return normalize(s, cfg, out=s)
 
     def torch_stft() -> object:
         with torch.inference_mode():
@@ -184,7 +186,7 @@ def peers(x: np.ndarray, n_fft: int, hop: int) -> dict[str, Callable[[], object]
         for start in range(0, n_windows, 256):
             w = window_spectrograms(x, cfg, window_s=SEQ_S, hop_s=HOP_S, start=start,
                                     count=min(256, n_windows - start), workers=THREADS)
-            last = normalize(w, cfg)
+            last = normalize(w, cfg, out=w)
         return last
 
     return {
@@ -245,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, fn in peers(x, n_fft, hop).items():
             if args.skip_loop and name.startswith("ANIMAL-SPOT"):
                 continue
-            repeats = 1 if name.startswith("ANIMAL-SPOT") else args.repeats
-            sec, peak = _measure(fn, repeats)
+            slow = name.startswith("ANIMAL-SPOT")  # torch is warm from the torch.stft peer
+            sec, peak = _measure(fn, 1 if slow else args.repeats, warmup=not slow)
             rows[name] = {"seconds": sec, "realtime": args.seconds / sec, "peak_mb": peak}
         base = rows["alpacaspot"]["seconds"]
         print(f"\n== n_fft {n_fft} / hop {hop}: {args.seconds:g} s of {SR} Hz audio ==")

@@ -4,7 +4,10 @@
     python examples/run_pipeline.py --out demo_run --executor slurm   # as Slurm job arrays
     python examples/run_pipeline.py --dry-run                        # print the plan
 
-``ALPACASPOT_DEMO_BUDGET=small`` runs a quick smoke version.
+``ALPACASPOT_DEMO_BUDGET=small`` (or ``--budget small``) runs a quick smoke version;
+``--training-corpus`` / ``--benchmark-corpus`` run the same pipeline on your own annotated
+corpora (raven or alpaca layout), ``--lenient`` reports and excludes bad files instead of
+stopping.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.pipeline.demo import demo_spec, results_table
@@ -27,13 +31,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="default: $ALPACASPOT_DEMO_BUDGET or full")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
     parser.add_argument("--no-check", action="store_true", help="skip the pre-run checks")
+    parser.add_argument("--training-corpus", default=None,
+                        help="use this annotated corpus instead of a synthetic one")
+    parser.add_argument("--benchmark-corpus", default=None,
+                        help="use this annotated benchmark corpus instead of a synthetic one")
+    parser.add_argument("--lenient", action="store_true",
+                        help="report and exclude bad corpus files instead of stopping")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     spec = demo_spec(args.out, budget=args.budget, executor=args.executor)
-    if args.no_check:
-        from dataclasses import replace
-
-        spec = replace(spec, check=False)
+    spec = replace(spec, check=not args.no_check, strict=not args.lenient,
+                   training_corpus_root=args.training_corpus,
+                   benchmark_corpus_root=args.benchmark_corpus)
     if args.dry_run:
         plan = {"out": str(spec.out), "executor": spec.executor,
                 "training_corpus": dict(spec.training_corpus),

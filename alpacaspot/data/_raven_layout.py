@@ -48,11 +48,19 @@ def read_raven_layout(
     rel_of = {a: a.relative_to(root).as_posix() for a in audio}
     frames: list[pd.DataFrame] = []
     annotated: set[str] = set()
+    broken: set[str] = set()
     for table in tables:
         m = _TABLE.match(table.name)
         target = by_stem.get((table.parent, m.group("stem"))) if m else None
         if target is not None:
-            ev = read_raven([table], label_column=label_column)
+            try:
+                ev = read_raven([table], label_column=label_column)
+            except AlpacaspotError as exc:
+                issues.report(f"malformed selection table ({exc.message}); its recording "
+                              f"{rel_of[target]} is excluded", path=table, line=exc.line,
+                              error=type(exc))
+                broken.add(rel_of[target])
+                continue
             ev = ev.assign(recording=rel_of[target])
             annotated.add(rel_of[target])
             frames.append(ev)
@@ -76,7 +84,7 @@ def read_raven_layout(
         rel = rel_of[a]
         if rel in annotated:
             recordings.append(rel)
-        else:
+        elif rel not in broken:
             issues.report("audio file has no selection table "
                           f"(expected {a.stem}.selections.txt or {a.stem}.Table.1.selections.txt)",
                           path=a)

@@ -292,6 +292,7 @@ def build_corpus_index(
         regions = regions[~late]
         regions = regions.sort_values(["recording", "begin_s"], kind="stable")
         regions = regions.reset_index(drop=True)
+    issues.raise_if_strict(r)
     _log.info("corpus %s: %d recordings, %d events, %d warnings", r, len(recordings),
               len(events), len(issues.items))
     return Corpus(r, recordings, EVENTS.validate(events), regions, layout, issues.items)

@@ -190,7 +190,9 @@ def spectrogram(
     )
 
 
-def normalize(spec: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
+def normalize(
+    spec: np.ndarray, config: SpectrogramConfig, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """Apply the config's normalisation to one window or to each window of a batch.
 
     Parameters
@@ -203,10 +205,15 @@ def normalize(spec: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
         ``clip((dB - ref_level_db - min_level_db) / -min_level_db, 0, 1)``; ``"none"``
         returns a float32 copy.
 
+    out : numpy.ndarray, optional
+        C-contiguous float32 array of the same shape to write into; pass ``spec`` itself to
+        normalise in place (no second full-size array for a long recording).
+
     Returns
     -------
     numpy.ndarray
-        float32 array of the same shape (a new array; the input is not modified).
+        float32 array of the same shape: ``out`` if given, else a new array (the input is
+        then not modified).
 
     Raises
     ------
@@ -230,14 +237,25 @@ def normalize(spec: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
             return np.zeros(arr.shape, dtype=np.float32)
         raise ConfigError(f"cannot normalise an empty spectrogram of shape {arr.shape}")
     arr32 = np.ascontiguousarray(arr, dtype=np.float32)
+    if out is None:
+        out = np.empty(arr32.shape, dtype=np.float32)
+    elif out.shape != arr32.shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ConfigError(
+            f"out must be a C-contiguous float32 array of shape {arr32.shape}, "
+            f"got {out.dtype} {out.shape}"
+        )
     if config.normalization == "none":
-        return arr32.copy() if arr32 is arr else arr32
+        if out is not arr32:
+            out[...] = arr32
+        return out
     if config.normalization == "ref_level":
         ref = np.float32(config.ref_level_db)
         lvl = np.float32(config.min_level_db)
-        return np.clip((arr32 - ref - lvl) / -lvl, 0.0, 1.0).astype(np.float32, copy=False)
-    batch = arr32 if arr32.ndim == 3 else arr32[None]
-    out = np.empty(batch.shape, dtype=np.float32)
-    minmax_kernel(batch, out)
-    return out if arr32.ndim == 3 else out[0]
-
+        np.subtract(arr32, ref + lvl, out=out)
+        np.divide(out, -lvl, out=out)
+        return np.clip(out, 0.0, 1.0, out=out)
+    if arr32.ndim == 3:
+        minmax_kernel(arr32, out)
+    else:
+        minmax_kernel(arr32[None], out[None])
+    return out

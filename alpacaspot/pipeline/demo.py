@@ -76,8 +76,8 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
     train_variants = {
         "globals": {**common, "slurm": {"partition": "gpu", "time": "02:00:00", "gpus": 1,
                                         "cpus": 2, "mem": "8G"}},
-        f"calls_w{width}": {"dataset": "training_corpus/dataset_calls"},
-        f"windows_w{width}": {"dataset": "training_corpus/dataset_windows"},
+        f"calls_w{width}": {"dataset": "dataset_calls"},
+        f"windows_w{width}": {"dataset": "dataset_windows"},
         "active_variants": [f"calls_w{width}", f"windows_w{width}"],
     }
     bench_variants = [{"seq_len": 0.4, "hop": 0.05, "threshold": t} for t in b["thresholds"]]

@@ -58,6 +58,12 @@ class PipelineSpec:
         Use existing corpora instead of generating synthetic ones.
     post : dict
         Keyword arguments of ``scores_to_events`` for the fine threshold sweep.
+    strict : bool
+        A corpus problem (unreadable audio, malformed table, events outside the audio) stops
+        the pipeline at its first step with every bad file named; with ``strict=False`` the
+        bad files are reported (``logs/corpus_problems.txt``) and excluded.
+    check : bool
+        Run each factory's pre-run check.
 
     Examples
     --------
@@ -78,6 +84,7 @@ class PipelineSpec:
     training_corpus_root: str | os.PathLike[str] | None = None
     benchmark_corpus_root: str | os.PathLike[str] | None = None
     post: Mapping[str, Any] = field(default_factory=dict)
+    strict: bool = True
     check: bool = True
 
 
@@ -129,13 +136,26 @@ class _Steps:
             handler.close()
 
 
-def _corpus(root: Path, kwargs: Mapping[str, Any]) -> Path:
-    from alpacaspot.data import build_corpus_index, make_synthetic_corpus
+def _synthetic_corpus(root: Path, kwargs: Mapping[str, Any]) -> Path:
+    from alpacaspot.data import make_synthetic_corpus
 
-    make_synthetic_corpus(root, **kwargs)
-    if not (root / "corpus_index.parquet").is_file():
-        build_corpus_index(root).save()
-    return root
+    return make_synthetic_corpus(root, **kwargs)
+
+
+def _index(root: Path, *, strict: bool, problems_file: Path) -> list[str]:
+    """Build and save the corpus index when missing; return the problems reported."""
+    from alpacaspot.data import build_corpus_index
+
+    if (root / "corpus_index.parquet").is_file():
+        return []
+    corpus = build_corpus_index(root, strict=strict)
+    corpus.save()
+    if corpus.warnings:
+        with problems_file.open("a", encoding="utf-8") as fh:
+            fh.writelines(f"{root}: {w}\n" for w in corpus.warnings)
+        _log.warning("corpus %s: %d problem(s) reported and excluded; see %s", root,
+                     len(corpus.warnings), problems_file)
+    return list(corpus.warnings)
 
 
 def _write_json(path: Path, content: Any) -> Path:
@@ -191,14 +211,19 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
                   else data_root / "benchmark_corpus")
 
     if spec.training_corpus_root is None:
-        steps.run("corpus_training", lambda: _corpus(train_root, spec.training_corpus))
+        steps.run("corpus_training", lambda: _synthetic_corpus(train_root, spec.training_corpus))
     if spec.benchmark_corpus_root is None:
-        steps.run("corpus_benchmark", lambda: _corpus(bench_root, spec.benchmark_corpus))
+        steps.run("corpus_benchmark", lambda: _synthetic_corpus(bench_root,
+                                                                spec.benchmark_corpus))
+    problems = root / "logs" / "corpus_problems.txt"
+    for corpus_root in (train_root, bench_root):
+        steps.run("corpus_index", lambda c=corpus_root: _index(c, strict=spec.strict,
+                                                               problems_file=problems))
     steps.run("prepare_datasets", lambda: prepare_datasets(train_root, dict(spec.strategies)))
 
     train_variants = json.loads(json.dumps(spec.train_variants))
     glob = train_variants.setdefault("globals", {})
-    glob.setdefault("data_root", str(train_root.parent))
+    glob.setdefault("data_root", str(train_root))
     glob.setdefault("runs_root", str(root / "TRAINING" / "runs"))
     variants_path = _write_json(root / "tools" / "train_variants.json", train_variants)
     bench_variants_path = _write_json(root / "tools" / "benchmark_variants.json",

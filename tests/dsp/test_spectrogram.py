@@ -176,3 +176,15 @@ def test_compute_frames_checks_its_arguments(small_config) -> None:
         compute_frames(x, one, one, small_config, out=np.zeros((1, 40)))
     out = np.empty((1, 40), dtype=np.float32)
     assert compute_frames(x, one, one, small_config, out=out) is out
+
+
+@pytest.mark.parametrize("norm", ["minmax", "ref_level", "none"])
+def test_normalize_in_place_equals_copy(norm, small_config, chirp) -> None:
+    cfg = SpectrogramConfig(**{**small_config.to_dict(), "normalization": norm})
+    spec = spectrogram(chirp(4000, cfg.sr), cfg)
+    want = normalize(spec, cfg)
+    same = normalize(spec, cfg, out=spec)
+    assert same is spec
+    np.testing.assert_array_equal(same, want)
+    with pytest.raises(ConfigError, match="C-contiguous float32"):
+        normalize(spec, cfg, out=np.empty((2, 2), dtype=np.float32))

@@ -1,0 +1,189 @@
+"""The whole pipeline as a user runs it: examples/run_pipeline.py in a subprocess.
+
+One small pipeline (tiny corpora, narrow ResNets, one epoch) runs once per test session; the
+re-run, kill-and-rerun and bad-corpus tests reuse its corpora and compare with its outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import soundfile as sf
+
+from alpacaspot.data import make_synthetic_corpus
+from alpacaspot.errors import CorpusError
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "examples" / "run_pipeline.py"
+
+
+def _corrupt(corpus: Path) -> tuple[Path, Path]:
+    """Add a corrupt WAV and a recording whose Raven table is malformed."""
+    bad_wav = corpus / "zz_broken" / "corrupt_20200101.wav"
+    bad_wav.parent.mkdir()
+    bad_wav.write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage that is not audio")
+    good = sorted(corpus.rglob("*.wav"))[0]
+    odd = corpus / "zz_badtable" / "badtable_20200102.wav"
+    odd.parent.mkdir()
+    shutil.copy(good, odd)
+    (odd.parent / "badtable_20200102.Table.1.selections.txt").write_text(
+        "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n"
+        "1\tSpectrogram 1\t1\tnot-a-number\t2.0\thum\n")
+    return bad_wav, odd.parent / "badtable_20200102.Table.1.selections.txt"
+
+
+@pytest.fixture(scope="session")
+def corpora(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("corpora")
+    train = make_synthetic_corpus(base / "train", n_tapes=3, minutes_per_tape=1.0, seed=11)
+    bench = make_synthetic_corpus(base / "bench", n_tapes=2, minutes_per_tape=0.5, seed=2024)
+    bad_wav, bad_table = _corrupt(train)
+    return {"train": train, "bench": bench, "bad_wav": bad_wav, "bad_table": bad_table}
+
+
+def _command(out: Path, corpora: dict[str, Path], *extra: str) -> list[str]:
+    return [sys.executable, str(SCRIPT), "--out", str(out), "--budget", "small",
+            "--training-corpus", str(out / "corpora" / "train"),
+            "--benchmark-corpus", str(out / "corpora" / "bench"), *extra]
+
+
+def _fresh(out: Path, corpora: dict[str, Path]) -> None:
+    for name in ("train", "bench"):
+        shutil.copytree(corpora[name], out / "corpora" / name)
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900,
+                          check=False)
+
+
+@pytest.fixture(scope="session")
+def baseline(corpora, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("baseline") / "run"
+    _fresh(out, corpora)
+    done = _run(_command(out, corpora, "--lenient"))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return out, done
+
+
+def _heavy_outputs(root: Path) -> dict[str, int]:
+    files = [*root.rglob("model.pt"), *root.glob("BENCHMARK/runs/*/scores/**/*.parquet"),
+             *root.glob("corpora/train/dataset_*/*.wav")]
+    return {str(f.relative_to(root)): f.stat().st_mtime_ns for f in sorted(files)}
+
+
+def test_pipeline_writes_every_stage(baseline, corpora):
+    out, done = baseline
+    metrics = (out / "BENCHMARK" / "metrics.csv").read_text().splitlines()
+    assert metrics[0].startswith("model,tag,criterion")
+    assert len(metrics) == 1 + 2 * 2  # 2 models x 2 thresholds, one criterion
+    assert (out / "BENCHMARK" / "metrics_per_tape.csv").is_file()
+    for variant in ("calls_w8", "windows_w8"):
+        assert (out / "TRAINING" / "runs" / "models" / variant / "models" / "model.pt").is_file()
+        assert (out / "TRAINING" / "cfg" / variant / "alpaca_server.cfg").is_file()
+    assert (out / "TRAINING" / "jobs" / "train_models.sbatch").is_file()
+    assert (out / "BENCHMARK" / "jobs" / "pred_models.batch").is_file()
+    assert (out / "BENCHMARK" / "jobs" / "eval_models.batch").is_file()
+    evaluation = out / "BENCHMARK" / "runs" / "calls_w8" / "len400_hop050_th90" / "evaluation"
+    assert (evaluation / "index.json").is_file() and (evaluation / "index.parquet").is_file()
+    pngs = sorted((out / "BENCHMARK" / "figures").glob("*.png"))
+    assert len(pngs) >= 4 and all(p.stat().st_size > 1000 for p in pngs)
+    for step in ("prepare_datasets", "train", "predict", "evaluate", "metrics"):
+        assert (out / "logs" / f"{step}.log").is_file()
+    assert "Best F1 per model" in done.stdout
+    # lenient: both bad files reported, and excluded from every output
+    problems = (out / "logs" / "corpus_problems.txt").read_text()
+    assert corpora["bad_wav"].name in problems and corpora["bad_table"].name in problems
+    assert "badtable_20200102" not in (out / "corpora" / "train" / "corpus_index.json").read_text()
+
+
+def test_rerun_redoes_nothing(baseline, corpora):
+    out, _ = baseline
+    before = _heavy_outputs(out)
+    metrics_before = (out / "BENCHMARK" / "metrics.csv").read_bytes()
+    done = _run(_command(out, corpora, "--lenient"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert _heavy_outputs(out) == before
+    assert (out / "BENCHMARK" / "metrics.csv").read_bytes() == metrics_before
+
+
+def test_strict_corpus_stops_first_step_naming_both_files(corpora, tmp_path):
+    out = tmp_path / "run"
+    _fresh(out, corpora)
+    done = _run(_command(out, corpora))
+    assert done.returncode == 2
+    assert corpora["bad_wav"].name in done.stderr
+    assert corpora["bad_table"].name in done.stderr
+    assert not (out / "TRAINING").exists()
+
+
+def test_strict_error_is_a_corpus_error(corpora, tmp_path):
+    from alpacaspot.data import build_corpus_index
+
+    shutil.copytree(corpora["train"], tmp_path / "c")
+    with pytest.raises(CorpusError, match="2 problems"):
+        build_corpus_index(tmp_path / "c")
+
+
+def _kill_when(cmd: list[str], ready, *, timeout_s: float = 600) -> None:
+    """Start ``cmd`` in its own process group and SIGKILL the group once ``ready()``."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True, env=dict(os.environ, MPLBACKEND="Agg"))
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not ready():
+            if proc.poll() is not None:
+                pytest.fail(f"pipeline ended (exit {proc.returncode}) before the kill point")
+            if time.monotonic() > deadline:
+                pytest.fail("kill point not reached in time")
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def _no_partial_files(root: Path) -> None:
+    leftovers = [p for p in root.rglob("*") if p.is_file() and ".tmp" in p.name]
+    assert leftovers == [], leftovers
+    for wav in root.rglob("*.wav"):
+        if "zz_broken" in wav.parts:
+            continue
+        sf.info(str(wav))
+    for table in root.rglob("*.parquet"):
+        pq.read_metadata(table)
+    import torch
+
+    for model in root.rglob("*.pt"):
+        torch.load(model, weights_only=True)
+
+
+def test_killed_twice_then_rerun_equals_uninterrupted(baseline, corpora, tmp_path):
+    out = tmp_path / "run"
+    _fresh(out, corpora)
+    cmd = _command(out, corpora, "--lenient")
+    models = out / "TRAINING" / "runs" / "models"
+
+    def training_started() -> bool:
+        return any(models.glob("*/logs/*")) or any(models.glob("*/checkpoints/*"))
+
+    def prediction_started() -> bool:
+        return any((out / "BENCHMARK" / "runs").glob("*/scores/*/**/*.parquet"))
+
+    _kill_when(cmd, training_started)
+    _kill_when(cmd, prediction_started)
+    done = _run(cmd)
+    assert done.returncode == 0, done.stderr[-3000:]
+    _no_partial_files(out)
+    reference = (baseline[0] / "BENCHMARK" / "metrics.csv").read_bytes()
+    assert (out / "BENCHMARK" / "metrics.csv").read_bytes() == reference
