@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from alpacaspot.errors import AudioError
+from alpacaspot.io.layout import scores_path
 
 __all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path"]
 
@@ -69,14 +70,3 @@ def resolve_inputs(
             raise AudioError(f"two inputs share the recording name {rel!r}", path=f)
         out[rel] = f
     return [(out[k], k) for k in sorted(out)]
-
-
-def scores_path(out_dir: PathLike, recording: str) -> Path:
-    """Where a recording's window scores are stored: ``<out_dir>/<recording>.parquet``.
-
-    Examples
-    --------
-    >>> scores_path("scores", "tape1/a.b.wav").as_posix()
-    'scores/tape1/a.b.wav.parquet'
-    """
-    return Path(out_dir) / f"{recording}.parquet"

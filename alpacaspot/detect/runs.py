@@ -12,27 +12,25 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.io import write_raven, write_table
+from alpacaspot.io.layout import default_tape, format_tag
 from alpacaspot.io.schemas import EVENTS
 
-__all__ = ["benchmark_tag", "write_evaluation", "raven_name", "default_tape"]
+__all__ = ["benchmark_tag", "write_evaluation", "raven_name"]
 
 RAVEN_SUFFIX = ".selections.txt"
-
-
-def _ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
 
 
 def benchmark_tag(sequence_len_s: float, hop_s: float, threshold: float | None = None) -> str:
     """The benchmark tag of a window length, hop and (optional) threshold.
 
-    Thresholds keep as many digits as they need (rounded, not truncated: 0.57 -> ``th57``).
+    The same as :func:`alpacaspot.io.layout.format_tag`: thresholds keep as many digits as
+    they need, rounded, never truncated (0.57 -> ``th57``).
 
     Examples
     --------
@@ -43,25 +41,7 @@ def benchmark_tag(sequence_len_s: float, hop_s: float, threshold: float | None =
     >>> benchmark_tag(0.4, 0.05)
     'len400_hop050'
     """
-    tag = f"len{_ms(sequence_len_s):03d}_hop{_ms(hop_s):03d}"
-    if threshold is None:
-        return tag
-    digits = f"{round(float(threshold), 6):.6f}".split(".")[1].rstrip("0")
-    digits = (digits + "00")[: max(2, len(digits))]
-    if float(threshold) >= 1.0:
-        digits = "100"
-    return f"{tag}_th{digits}"
-
-
-def default_tape(recording: str) -> str:
-    """Tape of a recording when no table names it: the file name without its suffix.
-
-    Examples
-    --------
-    >>> default_tape("2019/tape07.wav")
-    'tape07'
-    """
-    return PurePosixPath(recording).stem
+    return format_tag(sequence_len_s, hop_s, threshold)
 
 
 def raven_name(recording: str) -> str:
@@ -96,7 +76,8 @@ def write_evaluation(
         Every scored recording: each gets a Raven table, an empty one when it has no
         detection (default: the recordings of ``events``).
     tapes : mapping, optional
-        Recording -> tape (default: :func:`default_tape`).
+        Recording -> tape (default: :func:`alpacaspot.io.layout.default_tape`, the file name
+        without its suffix).
     generated_at : str
         ``meta.generated_at`` of ``index.json`` (pass a value derived from the inputs to keep
         the output byte-identical across re-runs).
