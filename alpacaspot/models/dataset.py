@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import Dataset
 
 from alpacaspot._atomic import atomic_path
-from alpacaspot.dsp import SpectrogramConfig
+from alpacaspot.dsp import SpectrogramConfig, normalize
 from alpacaspot.errors import CorpusError
 from alpacaspot.models._augment import augment_spectrogram
 
@@ -112,25 +112,6 @@ def feature_cache_dir(cache_root: str | os.PathLike[str], config: SpectrogramCon
     return Path(cache_root) / f"spec_{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
 
 
-def _normalize_one(spec: np.ndarray, config: SpectrogramConfig) -> np.ndarray:
-    """:func:`alpacaspot.dsp.normalize` of one window in plain numpy (same values).
-
-    Data-loader workers started by ``fork`` must not enter numba's OpenMP thread pool of
-    the parent process, so one window is normalised here without it.
-    """
-    if config.normalization == "minmax":
-        lo, hi = spec.min(), spec.max()
-        rng = np.float32(hi - lo)
-        if rng > 0:
-            return ((spec - lo) / rng).astype(np.float32, copy=False)
-        return np.zeros_like(spec, dtype=np.float32)
-    if config.normalization == "ref_level":
-        ref = np.float32(config.ref_level_db)
-        lvl = np.float32(config.min_level_db)
-        return np.clip((spec - ref - lvl) / -lvl, 0.0, 1.0).astype(np.float32, copy=False)
-    return spec.astype(np.float32, copy=True)
-
-
 def fit_frames(
     spec: np.ndarray,
     n_frames: int,
@@ -151,7 +132,7 @@ def fit_frames(
     if t > n_frames:
         start = int(rng.integers(0, t - n_frames + 1)) if rng is not None else (t - n_frames) // 2
         spec = spec[start:start + n_frames]
-    out = _normalize_one(np.ascontiguousarray(spec, dtype=np.float32), config)
+    out = normalize(np.ascontiguousarray(spec, dtype=np.float32), config)
     if t < n_frames:
         pad = n_frames - t
         before = int(rng.integers(0, pad + 1)) if rng is not None else pad // 2
