@@ -19,8 +19,9 @@ First-call cost: the kernels are compiled with ``cache=True``, so only the first
 after an install (or a change of this file) compiles them; later processes load them from the
 disk cache (``__pycache__`` beside this file, or ``NUMBA_CACHE_DIR`` where that is not
 writable). Measured on the project's shared 2-core machine, import plus the first
-``window_spectrograms`` + ``normalize`` call in a fresh process took 3.7 s with an empty cache
-and 1.6 s with a warm one (``benchmarks/bench_spectrogram.py`` re-measures it).
+``window_spectrograms`` + ``normalize`` call in a fresh process took 1.6-3.7 s with an empty
+cache and 1.0-1.7 s with a warm one, most of it importing numpy, scipy and numba
+(``benchmarks/bench_spectrogram.py`` re-measures it).
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ _log = logging.getLogger(__name__)
 #: Sizes per budget: corpus tapes and minutes, network width, epochs.
 BUDGETS: dict[str, dict[str, Any]] = {
     "full": {"train_tapes": 8, "train_minutes": 3.0, "bench_tapes": 3, "bench_minutes": 3.0,
-             "width": 32, "epochs": 12, "thresholds": [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]},
+             "width": 32, "epochs": 20, "windows_hop_s": 0.05,
+             "thresholds": [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]},
     "small": {"train_tapes": 3, "train_minutes": 1.0, "bench_tapes": 2, "bench_minutes": 0.5,
-              "width": 8, "epochs": 1, "thresholds": [0.5, 0.9]},
+              "width": 8, "epochs": 1, "windows_hop_s": 0.1, "thresholds": [0.5, 0.9]},
 }
 
 
@@ -64,14 +65,14 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
                                                              "fallback_raw": True},
                       "sampling": "calls", "context_s": 0.1},
             "windows": {"split_strategy": "by_tape", "seed": 7, "min_quality": 1,
-                        "sampling": "windows", "window_s": 0.4, "hop_s": 0.1,
+                        "sampling": "windows", "window_s": 0.4, "hop_s": b["windows_hop_s"],
                         "noise_ratio": 2.0},
         },
     }
     common = {"sequence_len": 400, "n_fft": 2048, "hop_length": 1024, "sr": 48000,
               "n_freq_bins": 128, "fmin": 0, "fmax": 4000, "width": width,
               "max_train_epochs": b["epochs"], "epochs_per_eval": 1, "batch_size": 32,
-              "lr": 3e-5, "early_stopping_patience_epochs": 4, "lr_patience_epochs": 2,
+              "lr": 3e-5, "early_stopping_patience_epochs": 6, "lr_patience_epochs": 3,
               "seed": 1, "num_workers": 0, "augmentation": True}
     train_variants = {
         "globals": {**common, "slurm": {"partition": "gpu", "time": "02:00:00", "gpus": 1,
