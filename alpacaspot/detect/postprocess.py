@@ -229,21 +229,35 @@ def _animalspot(
         t1 = (np.rint(t1 * sr) - 1.0) / sr
     if decimals is not None:
         t0, t1 = np.round(t0, decimals), np.round(t1, decimals)
-    selections: list[list[float]] = []
-    for i in np.flatnonzero(p >= threshold):
-        if selections and t0[i] <= selections[-1][1]:
-            selections[-1][1] = max(selections[-1][1], float(t1[i]))
-        else:
-            selections.append([float(t0[i]), float(t1[i])])
+    order = np.argsort(t0, kind="stable")
+    t0, t1, p = t0[order], t1[order], p[order]
+    pos = np.flatnonzero(p >= threshold)
+    if len(pos) == 0:
+        return []
+    # A positive window joins the open selection when it starts at or before that selection's
+    # end; windows have one length, so the open selection's end is the running maximum end.
+    ends_so_far = np.maximum.accumulate(t1[pos])
+    starts_new = np.ones(len(pos), dtype=bool)
+    starts_new[1:] = t0[pos[1:]] > ends_so_far[:-1]
+    first = np.flatnonzero(starts_new)
+    last = np.append(first[1:], len(pos)) - 1
+    begins = t0[pos[first]]
+    ends = np.maximum.reduceat(t1[pos], first)
     logits = _logit(p)
+    lo = np.searchsorted(np.maximum.accumulate(t1), begins, side="right")
+    hi = np.searchsorted(t0, ends, side="left")
     out = []
-    for b, e in selections:
-        overlap = np.minimum(t1, e) - np.maximum(t0, b)
+    for b, e, a, z, k0, k1 in zip(begins.tolist(), ends.tolist(), lo, hi, first, last,
+                                  strict=True):
+        seg = slice(int(a), int(z))
+        overlap = np.minimum(t1[seg], e) - np.maximum(t0[seg], b)
         mask = overlap > 0
         weights = overlap[mask]
-        logit_mean = float(np.sum(weights * logits[mask]) / np.sum(weights)) if mask.any() else 0.0
-        inside = (t0 >= b) & (t1 <= e) & (p >= threshold)
-        score = float(p[inside].mean()) if inside.any() else float(p[mask].mean())
+        logit_mean = (float(np.sum(weights * logits[seg][mask]) / np.sum(weights))
+                      if mask.any() else 0.0)
+        members = pos[k0:k1 + 1]
+        inside = members[(t0[members] >= b) & (t1[members] <= e)]
+        score = float(p[inside].mean()) if len(inside) else float(p[seg][mask].mean())
         out.append((b, e, score, logit_mean))
     return out
 

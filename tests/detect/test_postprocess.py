@@ -142,3 +142,23 @@ def test_refined_coverage_shrinks_with_threshold(p, t1, dt):
     low = scores_to_events(s, threshold=t1)
     high = scores_to_events(s, threshold=t1 + dt)
     assert (high["end_s"] - high["begin_s"]).sum() <= (low["end_s"] - low["begin_s"]).sum() + 1e-9
+
+
+def test_animalspot_merging_matches_a_plain_loop_on_random_scores():
+    """The vectorised merging equals a direct statement of ANIMAL-SPOT's rule."""
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        n = int(rng.integers(1, 200))
+        begin = np.round(np.arange(n) * 0.05, 3)
+        end = np.round(begin + 0.4, 3)
+        p = rng.random(n) ** rng.uniform(0.3, 3.0)
+        scores = pd.DataFrame({"recording": "r.wav", "window": np.arange(n), "begin_s": begin,
+                               "end_s": end, "p_noise": 1 - p, "p_target": p})
+        expected: list[list[float]] = []
+        for i in np.flatnonzero(p >= 0.5):
+            if expected and begin[i] <= expected[-1][1]:
+                expected[-1][1] = max(expected[-1][1], end[i])
+            else:
+                expected.append([begin[i], end[i]])
+        ev = scores_to_events(scores, threshold=0.5, method="animalspot")
+        assert ev[["begin_s", "end_s"]].to_numpy().tolist() == expected
