@@ -181,9 +181,11 @@ def _coerce(series: pd.Series, col: Column, table_name: str, path: object) -> pd
             values = series.astype(object).to_numpy(dtype=object, copy=True)
             missing = pd.isna(values)
             values[missing] = fill
-            for i in np.flatnonzero(~missing):
-                if not isinstance(values[i], str):
-                    values[i] = str(values[i])
+            present = ~missing
+            if pd.api.types.infer_dtype(values[present], skipna=False) not in ("string", "empty"):
+                for i in np.flatnonzero(present):
+                    if not isinstance(values[i], str):
+                        values[i] = str(values[i])
             return pd.Series(values, dtype="object", index=series.index)
         if kind == "float":
             values = pd.to_numeric(series, errors="raise").astype("float64")
