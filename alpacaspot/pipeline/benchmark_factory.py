@@ -165,7 +165,9 @@ def benchmark_factory(
         model files need not exist yet (a training array may still be running).
     check : bool
         Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
-        and stop with its whole report when it fails.
+        and stop with its whole report when it fails. Incomplete Slurm settings are warnings
+        here (a site may have defaults); ``alpacaspot check`` and ``run_pipeline`` on Slurm
+        require them.
 
     Returns
     -------
@@ -192,7 +194,7 @@ def benchmark_factory(
         from alpacaspot.pipeline.check import require_ok
 
         require_ok(root_p, "benchmark", benchmark_variants=variants_json, corpus_root=corpus,
-                   models=model_files, generated=False, pending=True)
+                   models=model_files, generated=False, pending=True, slurm=False)
     bench = root_p / "BENCHMARK"
     runs, cfg_root, jobs = bench / "runs", bench / "cfg", bench / "jobs"
     settings = bv.slurm["predict"]

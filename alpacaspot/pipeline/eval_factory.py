@@ -85,7 +85,9 @@ def eval_factory(
         A ``slurm`` block overriding the one saved by the benchmark factory.
     check : bool
         Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
-        and stop with its whole report when it fails.
+        and stop with its whole report when it fails. Incomplete Slurm settings are warnings
+        here (a site may have defaults); ``alpacaspot check`` and ``run_pipeline`` on Slurm
+        require them.
 
     Returns
     -------
@@ -99,7 +101,7 @@ def eval_factory(
     if check:
         from alpacaspot.pipeline.check import require_ok
 
-        require_ok(bench.parent, "evaluate", generated=False, pending=True)
+        require_ok(bench.parent, "evaluate", generated=False, pending=True, slurm=False)
     cfg_root = bench / "cfg"
     cfg_files = sorted(cfg_root.glob("*/*/eval.cfg")) if cfg_root.is_dir() else []
     if not cfg_files:

@@ -168,6 +168,12 @@ def _submit(executor: Any, arrays: list[Any], after: list[int] | None) -> list[i
     return ids
 
 
+def _require_slurm_ready(root: Path, stage: str) -> None:
+    from alpacaspot.pipeline.check import require_ok
+
+    require_ok(root, stage, pending=True, slurm=True)
+
+
 def _check_jobs(executor: Any, ids: list[int], what: str) -> None:
     from alpacaspot.cluster import failed_tasks
 
@@ -233,6 +239,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     train_plan = steps.run("training_factory",
                            lambda: training_factory(variants_path, root=root,
                                                            check=spec.check))
+    if spec.check and spec.executor == "slurm":
+        _require_slurm_ready(root, "train")
     train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
     if spec.executor == "local":
         _check_jobs(executor, train_ids, "training")
@@ -240,6 +248,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
         bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
         check=spec.check))
+    if spec.check and spec.executor == "slurm":
+        _require_slurm_ready(root, "benchmark")
     pred_ids = steps.run("predict", lambda: _submit(
         executor, list(bench_plan.predict_arrays.values()), train_ids))
     if spec.executor == "local":
@@ -247,6 +257,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
 
     eval_plan = steps.run("eval_factory", lambda: eval_factory(root / "BENCHMARK",
                                                                  check=spec.check))
+    if spec.check and spec.executor == "slurm":
+        _require_slurm_ready(root, "evaluate")
     eval_ids = steps.run("evaluate", lambda: _submit(
         executor, list(eval_plan.arrays.values()), pred_ids))
     _check_jobs(executor, train_ids + pred_ids + eval_ids, "pipeline")

@@ -114,7 +114,9 @@ def training_factory(
         Require every active variant's dataset folder to exist.
     check : bool
         Run the pre-run check of this stage first (:func:`alpacaspot.pipeline.check.require_ok`)
-        and stop with its whole report when it fails.
+        and stop with its whole report when it fails. Incomplete Slurm settings are warnings
+        here (a site may have defaults); ``alpacaspot check`` and ``run_pipeline`` on Slurm
+        require them.
 
     Returns
     -------
@@ -130,7 +132,8 @@ def training_factory(
     if check:
         from alpacaspot.pipeline.check import require_ok
 
-        require_ok(root_p, "train", train_variants=train_variants_json, generated=False)
+        require_ok(root_p, "train", train_variants=train_variants_json, generated=False,
+                   slurm=False)
     tv = load_train_variants(train_variants_json, root=root_p, check_datasets=check_datasets)
     training = root_p / "TRAINING"
     cfg_paths: dict[str, Path] = {}

@@ -108,14 +108,16 @@ def test_unknown_job_is_a_clear_error() -> None:
 def test_signal_reaches_the_task(shared_tmp: Path) -> None:
     ex = _ex()
     flag = shared_tmp / "got_usr1"
-    cmd = (f"trap 'echo usr1 > {flag}; exit 0' USR1; for i in $(seq 600); do sleep 0.1; done")
+    ready = shared_tmp / "trap_installed"
+    cmd = (f"trap 'echo usr1 > {flag}; exit 0' USR1; touch {ready}; "
+           "for i in $(seq 600); do sleep 0.1; done")
     arr = JobArray("sig", [cmd], log_dir=shared_tmp, signal="B:USR1@60", time="00:05:00")
     job = ex.submit(arr)
     deadline = time.monotonic() + 60
-    while ex.status(job).get(0) != "RUNNING":
+    # signal only once the task's trap is in place (RUNNING comes before the script's first line)
+    while not ready.exists():
         assert time.monotonic() < deadline
         time.sleep(0.3)
-    time.sleep(1.0)
     import subprocess
 
     subprocess.run(["scancel", "--batch", "--signal=USR1", str(job)], check=True)

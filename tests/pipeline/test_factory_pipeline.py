@@ -59,7 +59,7 @@ def corpora(tmp_path_factory: pytest.TempPathFactory) -> Path:
                      progress=False, workers=1)
     bench = make_synthetic_corpus(base / "bench_c", n_tapes=1, minutes_per_tape=0.25, seed=2,
                                   sr=8000, progress=False)
-    build_corpus_index(bench)
+    build_corpus_index(bench).save()
     return base
 
 
