@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 from alpacaspot.io.animalspot import write_cfg
 from alpacaspot.pipeline.variants import BenchmarkVariant
@@ -61,8 +62,8 @@ def predict_values(path: Path, *, model_path: Path, corpus_root: Path, run_dir: 
 
 
 def eval_values(path: Path, *, corpus_root: Path, run_dir: Path, scores_dir: Path,
-                variant: BenchmarkVariant) -> Path:
-    """Write one tag's eval.cfg and return its path."""
+                variant: BenchmarkVariant, postprocess: dict[str, Any] | None = None) -> Path:
+    """Write one tag's eval.cfg (with the variants file's post-processing) and return it."""
     extra = eval_extra_keys()
     values: dict[str, str | bool | None] = {
         "prediction_dir": str(run_dir / "prediction"),
@@ -71,6 +72,8 @@ def eval_values(path: Path, *, corpus_root: Path, run_dir: Path, scores_dir: Pat
     }
     optional = {"scores_dir": str(scores_dir), "corpus_root": str(corpus_root),
                 "sequence_len": _num(variant.seq_len), "hop": _num(variant.hop)}
+    for key, value in (postprocess or {}).items():
+        optional[key] = value if isinstance(value, str) else _num(float(value))
     values.update({k: v for k, v in optional.items() if k in extra})
     write_cfg(path, values, kind="evaluate", extra_keys=extra)
     return path

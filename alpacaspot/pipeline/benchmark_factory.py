@@ -216,7 +216,7 @@ def benchmark_factory(
                 predict_values(predict_cfg, model_path=model_path, corpus_root=corpus,
                                run_dir=run_dir, scores_dir=scores, variant=v)
                 eval_values(tag_dir / "eval.cfg", corpus_root=corpus, run_dir=run_dir,
-                            scores_dir=scores, variant=v)
+                            scores_dir=scores, variant=v, postprocess=bv.postprocess)
                 first_cfg = first_cfg or predict_cfg
             assert first_cfg is not None
             commands.append(wrapped_command(

@@ -25,7 +25,7 @@ _log = logging.getLogger(__name__)
 BUDGETS: dict[str, dict[str, Any]] = {
     "full": {"train_tapes": 8, "train_minutes": 3.0, "bench_tapes": 3, "bench_minutes": 3.0,
              "width": 32, "epochs": 20, "windows_hop_s": 0.05,
-             "thresholds": [0.5, 0.7, 0.8, 0.9, 0.95, 0.98]},
+             "thresholds": [0.5, 0.7, 0.9, 0.95, 0.98, 0.99]},
     "small": {"train_tapes": 3, "train_minutes": 1.0, "bench_tapes": 2, "bench_minutes": 0.5,
               "width": 8, "epochs": 1, "windows_hop_s": 0.1, "thresholds": [0.5, 0.9]},
 }
@@ -34,6 +34,13 @@ BUDGETS: dict[str, dict[str, Any]] = {
 def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
               executor: str = "local") -> PipelineSpec:
     """The demo's embedded default pipeline.
+
+    Two dataset variants (ANIMAL-SPOT call-centred clips; windows along the tapes labelled by
+    whether their centre lies in a hum), a narrow ResNet-18 on each, trained without
+    augmentation (amplitude changes do nothing under per-window min-max normalisation, and
+    pitch and time warps lowered event F1 on this corpus), events from the curve of the window
+    centred on each hop (``curve="centre"``), thresholds up to 0.99 (the networks are
+    over-confident).
 
     Parameters
     ----------
@@ -73,7 +80,7 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
               "n_freq_bins": 128, "fmin": 0, "fmax": 4000, "width": width,
               "max_train_epochs": b["epochs"], "epochs_per_eval": 1, "batch_size": 32,
               "lr": 3e-5, "early_stopping_patience_epochs": 6, "lr_patience_epochs": 3,
-              "seed": 1, "num_workers": 0, "augmentation": True}
+              "seed": 1, "num_workers": 0, "augmentation": False}
     train_variants = {
         "globals": {**common, "slurm": {"partition": "gpu", "time": "02:00:00", "gpus": 1,
                                         "cpus": 2, "mem": "8G"}},
@@ -92,7 +99,9 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
         train_variants=train_variants,
         benchmark_variants={"slurm": {"partition": "gpu", "time": "01:00:00", "gpus": 1,
                                       "evaluate": {"partition": "cpu", "gpus": None}},
+                            "postprocess": {"curve": "centre"},
                             "variants": bench_variants},
+        post={"curve": "centre"},
         executor=executor,
     )
 

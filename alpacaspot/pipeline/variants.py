@@ -240,11 +240,35 @@ class BenchmarkVariant:
 
 @dataclass(frozen=True)
 class BenchmarkVariants:
-    """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings."""
+    """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings, and the
+    post-processing options every evaluation uses (keys of :data:`POSTPROCESS_KEYS`)."""
 
     path: Path | None
     variants: tuple[BenchmarkVariant, ...]
     slurm: dict[str, SlurmSettings] = field(repr=False)
+    postprocess: dict[str, Any] = field(default_factory=dict)
+
+
+#: Options of ``scores_to_events`` a benchmark variants file may set for every evaluation.
+POSTPROCESS_KEYS: tuple[str, ...] = (
+    "method", "curve", "low_threshold", "min_duration_s", "merge_gap_s", "max_duration_s",
+)  # fmt: skip
+
+
+def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        raise ConfigError(f"postprocess: expected an object, got {block!r}", path=p)
+    unknown = sorted(set(block) - set(POSTPROCESS_KEYS))
+    if unknown:
+        raise ConfigError(f"postprocess: unknown keys {unknown}; allowed: "
+                          f"{', '.join(POSTPROCESS_KEYS)}", path=p)
+    for key, value in block.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ConfigError(f"postprocess.{key}: expected a string or a number, got "
+                              f"{value!r}", path=p)
+    return dict(block)
 
 
 def _number(entry: Mapping[str, Any], key: str, i: int, p: Path | None) -> float:
@@ -266,12 +290,14 @@ def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = 
     """
     p = None if path is None else Path(path)
     slurm_block = None
+    post_block = None
     if isinstance(doc, dict):
-        stray = sorted(k for k in doc if k not in ("slurm", "variants"))
+        stray = sorted(k for k in doc if k not in ("slurm", "postprocess", "variants"))
         if stray:
-            raise ConfigError(f"unknown top-level keys {stray}; allowed: slurm, variants",
-                              path=p)
+            raise ConfigError(f"unknown top-level keys {stray}; allowed: slurm, postprocess, "
+                              "variants", path=p)
         slurm_block = doc.get("slurm")
+        post_block = doc.get("postprocess")
         doc = doc.get("variants")
     if not isinstance(doc, list) or not doc:
         raise ConfigError("expected a non-empty list of {seq_len, hop, threshold} variants",
@@ -302,7 +328,8 @@ def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = 
         seen[v.tag] = i
         out.append(v)
     return BenchmarkVariants(path=p, variants=tuple(out),
-                             slurm=parse_slurm_block(slurm_block, path=p))
+                             slurm=parse_slurm_block(slurm_block, path=p),
+                             postprocess=_postprocess(post_block, p))
 
 
 def load_benchmark_variants(path: str | os.PathLike[str]) -> BenchmarkVariants:

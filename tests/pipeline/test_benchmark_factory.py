@@ -118,3 +118,22 @@ def test_no_models_is_a_clear_error(tmp_path: Path) -> None:
         benchmark_factory(_corpus(tmp_path), VARIANTS, root=tmp_path, check=False)
     with pytest.raises(ConfigError, match="corpus folder does not exist"):
         benchmark_factory(tmp_path / "nope", VARIANTS, root=tmp_path, check=False)
+
+
+def test_postprocess_options_reach_every_eval_cfg(tmp_path):
+    _models(tmp_path, "m_a")
+    corpus = _corpus(tmp_path)
+    doc = {"postprocess": {"curve": "centre", "min_duration_s": 0.05}, "variants": VARIANTS}
+    benchmark_factory(corpus, doc, root=tmp_path, check=False)
+    cfgs = sorted((tmp_path / "BENCHMARK" / "cfg").glob("*/*/eval.cfg"))
+    assert cfgs
+    for cfg in cfgs:
+        values = read_cfg(cfg, kind="evaluate", extra_keys=eval_extra_keys())
+        assert values["curve"] == "centre" and values["min_duration_s"] == "0.05"
+
+
+def test_unknown_postprocess_option_is_refused(tmp_path):
+    _models(tmp_path, "m_a")
+    with pytest.raises(ConfigError, match="postprocess: unknown keys"):
+        benchmark_factory(_corpus(tmp_path), {"postprocess": {"smooth": 3}, "variants": VARIANTS},
+                          root=tmp_path, check=False)
