@@ -16,7 +16,8 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+
+from alpacaspot.pipeline.check_data import _Sink
 
 __all__ = [
     "GPU_STAGES",
@@ -40,18 +41,6 @@ _UNREACHABLE = ("unable to contact", "configuration source", "fetch_config", "co
                 "resolve_ctls", "zero bytes were transmitted", "slurm_load_partitions",
                 "cannot find", "could not establish")
 _SBATCH_TIMEOUT_S = 30
-
-
-class _Sink(Protocol):
-    def add(
-        self,
-        stage: str,
-        path: str | os.PathLike[str] | None,
-        message: str,
-        hint: str = "",
-        *,
-        severity: str = "error",
-    ) -> None: ...
 
 
 def script_options(text: str) -> dict[str, str]:
