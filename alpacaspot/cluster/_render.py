@@ -80,9 +80,13 @@ def render_script(array: JobArray, *, tasks: Sequence[int] | None = None) -> str
         workdir,
         *array.setup,
         "",
-        'case "$SLURM_ARRAY_TASK_ID" in',
     ]
     signame = _signal_name(array.signal)
+    if signame:
+        # Slurm signals the batch shell only (B:); pass the warning on to the task's processes.
+        # The trap goes in before the task starts, so an early signal cannot kill this shell.
+        lines.append(f"trap 'trap \"\" {signame}; kill -s {signame} 0 2>/dev/null' {signame}")
+    lines.append('case "$SLURM_ARRAY_TASK_ID" in')
     for i, cmd in enumerate(array.commands):
         lines.append(f"    {i}) {{ {cmd}; }} & ;;" if signame else f"    {i}) {cmd} ;;")
     lines += [
@@ -90,11 +94,17 @@ def render_script(array: JobArray, *, tasks: Sequence[int] | None = None) -> str
         "esac",
     ]
     if signame:
-        # Slurm signals the batch shell only (B:); pass the warning on to the task's processes.
         lines += [
             "child=$!",
-            f"trap 'trap \"\" {signame}; kill -s {signame} 0 2>/dev/null' {signame}",
-            'while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done',
+            # a trapped signal interrupts `wait` (status > 128) although the task may go on or
+            # end normally: wait again, or collect the status the interruption hid
+            'while :; do',
+            '    wait "$child"; rc=$?',
+            '    [ "$rc" -gt 128 ] || break',
+            '    kill -0 "$child" 2>/dev/null && continue',
+            '    wait "$child" 2>/dev/null; real=$?; [ "$real" -eq 127 ] || rc=$real',
+            '    break',
+            'done',
             'exit "$rc"',
         ]
     lines.append("")
