@@ -8,6 +8,10 @@ per compute second), ratios and peak memory, then the same as JSON.
   n_fft 2048, hop 1024, 128 bins, 0-4000 Hz) and ANIMAL-SPOT's (44.1 kHz, 4096, 441, 256 bins,
   500-10000 Hz), window 0.4 s, hop 0.05 s. The ANIMAL-SPOT-style loop (cut window, spectrogram,
   normalise, eager network at batch 1) runs on ``--loop-windows`` windows and is scaled.
+* ``parts``: the front end alone (audio -> normalised windows, no network) and the network
+  alone (random inputs, the same batches), in windows per second, with the network's GFLOP
+  per window and the GFLOP/s it reached: where the network alone is slower than the targets
+  ask, the machine, not the pipeline, sets the limit.
 * ``memory``: peak RSS of exact prediction (fork config) over recordings of ``--hours``, each
   in a fresh subprocess; the benchmark writes the long files itself (PCM_16, in blocks).
 
@@ -15,6 +19,7 @@ Usage::
 
     python benchmarks/bench_detect.py --seconds 600 --threads 2
     python benchmarks/bench_detect.py --memory --hours 0.5 2 --memory-hop 0.5
+    python benchmarks/bench_detect.py --device cuda --batch-size 512 --precision fp32 bf16
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ import soundfile as sf
 import torch
 
 from alpacaspot.detect import predict_scores
-from alpacaspot.detect._frontend import single_window
+from alpacaspot.detect._frontend import single_window, window_batches
+from alpacaspot.detect._runner import prepare_runner
 from alpacaspot.detect.windows import window_grid
 from alpacaspot.dsp import SpectrogramConfig
 from alpacaspot.io import read_audio
@@ -71,19 +77,56 @@ def make_bundle(name: str, seed: int = 0) -> ModelBundle:
     return ModelBundle(build_model(resnet=18, width=64).eval(), cfg, 0.4, ("noise", "target"))
 
 
-def loop_rate(bundle: ModelBundle, path: Path, hop_s: float, n_windows: int) -> float:
+def loop_rate(bundle: ModelBundle, path: Path, hop_s: float, n_windows: int,
+              device: str = "cpu") -> float:
     """Windows per second of the per-window, batch-1 path (ANIMAL-SPOT style)."""
     cfg = bundle.spectrogram_config
     x, _ = read_audio(path, end_s=(n_windows * hop_s + bundle.window_s + 1), sr=cfg.sr)
     grid = window_grid(len(x), cfg.sr, window_s=bundle.window_s, hop_s=hop_s)
     starts = grid.starts[:n_windows]
-    net = bundle.network.eval()
+    net = bundle.network.eval().to(device)
     t0 = time.perf_counter()
     with torch.inference_mode():
         for s in starts:
             win = single_window(x[s : s + grid.length], cfg, bundle.window_frames)
-            torch.softmax(net(torch.from_numpy(win)[None, None]), dim=1)
+            torch.softmax(net(torch.from_numpy(win)[None, None].to(device)), dim=1).cpu()
+    net.to("cpu")
     return len(starts) / (time.perf_counter() - t0)
+
+
+def gflop_per_window(bundle: ModelBundle) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    x = torch.zeros(1, 1, bundle.window_frames, bundle.spectrogram_config.n_freq_bins)
+    with FlopCounterMode(display=False) as counter, torch.inference_mode():
+        bundle.network.eval()(x)
+    return counter.get_total_flops() / 1e9
+
+
+def frontend_rate(bundle: ModelBundle, path: Path, hop_s: float, batch_size: int) -> float:
+    """Windows per second of the front end alone (audio -> normalised windows)."""
+    cfg = bundle.spectrogram_config
+    x_len = int(sf.info(str(path)).frames)
+    grid = window_grid(x_len, cfg.sr, window_s=bundle.window_s, hop_s=hop_s)
+    t0 = time.perf_counter()
+    n = sum(b.inputs.shape[0] for b in window_batches(path, grid, cfg, bundle.window_frames,
+                                                      batch_size=batch_size))
+    return n / (time.perf_counter() - t0)
+
+
+def network_rate(bundle: ModelBundle, batch_size: int, device: str, precision: str,
+                 repeats: int = 8) -> float:
+    """Windows per second of the prepared network alone, on random inputs."""
+    cfg = bundle.spectrogram_config
+    rng = np.random.default_rng(0)
+    batch = rng.random((batch_size, bundle.window_frames, cfg.n_freq_bins), dtype=np.float32)
+    runner = prepare_runner(bundle.network, batch[:8], device=device, precision=precision)
+    runner(batch)
+    runner(batch)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        runner(batch)
+    return repeats * batch_size / (time.perf_counter() - t0)
 
 
 def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -101,23 +144,40 @@ def speed(args: argparse.Namespace, tmp: Path) -> dict:
         row: dict[str, float | str] = {"seconds": args.seconds,
                                        "input": f"1x{bundle.window_frames}x"
                                                 f"{bundle.spectrogram_config.n_freq_bins}"}
-        exact, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device="cpu",
-                         batch_size=args.batch_size, progress=False)
-        row["exact_rtf"] = args.seconds / t
-        row["exact_windows_per_s"] = len(exact) / t
-        if args.bf16:
-            b16, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device="cpu",
-                           batch_size=args.batch_size, precision="bf16", bf16_tolerance=1.0,
-                           progress=False)
-            row["exact_bf16_rtf"] = args.seconds / t
-            row["bf16_max_abs_diff"] = float(np.abs(b16["p_target"] - exact["p_target"]).max())
+        gflop = gflop_per_window(bundle)
+        row["network_gflop_per_window"] = gflop
+        dev = args.device
+        # warm-up: first-call costs (numba, TorchScript, CUDA context) stay out of the timings
+        warm = write_signal(tmp / f"{name}_warm.wav", 20.0, sr, seed=2)
+        for precision in args.precision:
+            predict_scores(
+                bundle, warm, hop_s=args.hop, device=dev, batch_size=args.batch_size,
+                precision=precision, bf16_tolerance=1.0, progress=False)
+        exact = None
+        for precision in args.precision:
+            scores, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device=dev,
+                              batch_size=args.batch_size, precision=precision,
+                              bf16_tolerance=1.0, progress=False)
+            tag = "exact" if precision == "fp32" else f"exact_{precision}"
+            row[f"{tag}_rtf"] = args.seconds / t
+            row[f"{tag}_windows_per_s"] = len(scores) / t
+            if exact is None:
+                exact = scores
+            else:
+                row[f"{tag}_max_abs_diff"] = float(
+                    np.abs(scores["p_target"] - exact["p_target"]).max())
+        row["frontend_windows_per_s"] = frontend_rate(bundle, wav, args.hop, args.batch_size)
+        for precision in args.precision:
+            rate = network_rate(bundle, args.batch_size, dev, precision)
+            row[f"network_{precision}_windows_per_s"] = rate
+            row[f"network_{precision}_gflop_per_s"] = rate * gflop
         for passes in args.passes:
-            shared, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device="cpu",
+            shared, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device=dev,
                               mode="shared", shared_passes=passes, progress=False)
             row[f"shared{passes}_rtf"] = args.seconds / t
             row[f"shared{passes}_corr_with_exact"] = float(
                 np.corrcoef(shared["p_target"], exact["p_target"])[0, 1])
-        rate = loop_rate(bundle, wav, args.hop, args.loop_windows)
+        rate = loop_rate(bundle, wav, args.hop, args.loop_windows, dev)
         row["animalspot_loop_windows_per_s"] = rate
         row["animalspot_loop_rtf"] = rate * args.hop
         row["exact_vs_loop"] = row["exact_rtf"] / row["animalspot_loop_rtf"]
@@ -128,6 +188,8 @@ def speed(args: argparse.Namespace, tmp: Path) -> dict:
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
             flush=True)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if args.device.startswith("cuda"):
+        results["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return results
 
 
@@ -153,6 +215,16 @@ def memory(args: argparse.Namespace, tmp: Path) -> dict:
     return results
 
 
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "cpu"
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=600.0)
@@ -162,7 +234,9 @@ def main() -> None:
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     p.add_argument("--passes", nargs="+", type=int, default=[1, 2])
     p.add_argument("--loop-windows", type=int, default=150)
-    p.add_argument("--bf16", action="store_true")
+    p.add_argument("--precision", nargs="+", default=["fp32"], choices=["fp32", "bf16"],
+                   help="exact-mode precisions to time (the first is the reference)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ...")
     p.add_argument("--no-speed", action="store_true")
     p.add_argument("--memory", action="store_true")
     p.add_argument("--hours", nargs="+", type=float, default=[0.5, 2.0])
@@ -176,7 +250,9 @@ def main() -> None:
         _rss_child(args._rss[0], float(args._rss[1]), args._rss[2])
         return
     out: dict = {"threads": args.threads, "hop_s": args.hop, "window_s": 0.4,
-                 "device": "cpu", "torch": torch.__version__}
+                 "device": args.device, "torch": torch.__version__,
+                 "device_name": (torch.cuda.get_device_name(args.device)
+                                 if args.device.startswith("cuda") else _cpu_name())}
     with tempfile.TemporaryDirectory() as d:
         if not args.no_speed:
             out["speed"] = speed(args, Path(d))

@@ -28,7 +28,7 @@ import pandas as pd
 import torch
 
 from alpacaspot.data import build_corpus_index, make_synthetic_corpus
-from alpacaspot.detect import predict_scores, scores_to_events
+from alpacaspot.detect import fit_shared, predict_scores, scores_to_events
 from alpacaspot.detect._frontend import window_batches
 from alpacaspot.detect.windows import window_grid
 from alpacaspot.dsp import SpectrogramConfig
@@ -99,6 +99,9 @@ def main() -> None:
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--fit-steps", type=int, default=400,
+                   help="steps of fit_shared (shared mode distilled from exact mode)")
+    p.add_argument("--fit-passes", type=int, nargs="*", default=[1, 2])
     p.add_argument("--corpus", type=Path, default=None, help="reuse/keep the corpus here")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
@@ -129,12 +132,28 @@ def main() -> None:
         out: dict = {"train": {**info, "windows": int(len(y)), "positives": int(y.sum())},
                      "n_test_hums": int(len(gt)), "rows": []}
         scored = {}
-        for mode, passes in (("exact", 1), ("shared", 1), ("shared", 2)):
+        train_files = [Path(root) / r for r in recs.iloc[: args.train_tapes]["recording"]]
+        fitted = {}
+        for passes in args.fit_passes:
             t0 = time.perf_counter()
-            s = predict_scores(bundle, files, hop_s=HOP_S, device="cpu", mode=mode,
+            fitted[passes] = fit_shared(bundle, train_files, hop_s=HOP_S, passes=passes,
+                                        steps=args.fit_steps, device="cpu", root=root,
+                                        progress=False)
+            record = fitted[passes].provenance["shared_fit"]
+            out[f"fit_shared{passes}"] = {**record,
+                                          "wall_seconds": time.perf_counter() - t0}
+            print(f"fit_shared passes={passes}: {record}", flush=True)
+        runs = [("exact", 1, bundle), ("shared", 1, bundle), ("shared", 2, bundle)]
+        runs += [("shared", p, fitted[p]) for p in args.fit_passes]
+        for mode, passes, model in runs:
+            t0 = time.perf_counter()
+            s = predict_scores(model, files, hop_s=HOP_S, device="cpu", mode=mode,
                                shared_passes=passes, root=root, progress=False)
             rtf = float(test["duration_s"].sum()) / (time.perf_counter() - t0)
-            scored[f"{mode}{passes if mode == 'shared' else ''}"] = (s, rtf)
+            name = "exact" if mode == "exact" else f"shared{passes}"
+            if model is not bundle:
+                name = f"fitted{passes}"
+            scored[name] = (s, rtf)
         perfect = scored["exact"][0].copy()
         lab = np.concatenate([
             centre_labels(part["begin_s"].to_numpy(), gt[gt["recording"] == rec])

@@ -31,6 +31,7 @@ from alpacaspot.detect.windows import WindowGrid, window_grid
 
 __all__ = [
     "predict_scores",
+    "fit_shared",
     "scores_to_events",
     "score_curve",
     "target_class",
@@ -53,6 +54,10 @@ def __getattr__(name: str) -> Any:
         from alpacaspot.detect.inference import predict_scores
 
         return predict_scores
+    if name == "fit_shared":
+        from alpacaspot.detect.shared_fit import fit_shared
+
+        return fit_shared
     if name in ("write_evaluation", "benchmark_tag"):
         from alpacaspot.detect import runs
 

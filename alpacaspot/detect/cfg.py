@@ -161,7 +161,7 @@ class PredictSettings:
     precision: str = "fp32"
     overwrite: bool = False
     write_log: bool = False
-    shared_passes: int = 2
+    shared_passes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
         precision=r.choice("precision", ("fp32", "bf16"), "fp32"),
         overwrite=r.flag("overwrite"),
         write_log=r.flag("write_log"),
-        shared_passes=int(r.integer("shared_passes", default=2)),  # type: ignore[arg-type]
+        shared_passes=r.integer("shared_passes"),
     )
 
 

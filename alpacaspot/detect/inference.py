@@ -120,7 +120,7 @@ def predict_scores(
     precision: str = "fp32",
     bf16_tolerance: float = 1e-2,
     compile: bool = True,
-    shared_passes: int = 2,
+    shared_passes: int | None = None,
     progress: bool | None = None,
 ) -> pd.DataFrame:
     """Score every sliding window of one or many recordings with a trained model.
@@ -152,7 +152,8 @@ def predict_scores(
         ``"exact"``: each window is transformed and classified on its own samples (equal to
         cutting it out). ``"shared"`` (experimental): the encoder runs once over long blocks
         and windows pool its output (:mod:`alpacaspot.detect.shared`); much faster,
-        approximate.
+        approximate, and only accurate with a model fitted to it by
+        :func:`alpacaspot.detect.fit_shared`.
     precision : {"fp32", "bf16"}
         ``"bf16"`` runs under bfloat16 autocast when the first batch's probabilities stay
         within ``bf16_tolerance`` of fp32 (else fp32, with a warning).
@@ -160,9 +161,10 @@ def predict_scores(
         Largest accepted probability change of bf16.
     compile : bool, default True
         Trace and freeze the network with TorchScript (eager on failure).
-    shared_passes : int, default 2
+    shared_passes : int, optional
         ``mode="shared"``: shifted encoder passes per block (time resolution of the pooled
-        features).
+        features). Default: the passes a model fitted by :func:`fit_shared` was fitted for,
+        else 2.
     progress : bool, optional
         tqdm progress bar (None: only on a terminal).
 
@@ -199,6 +201,15 @@ def predict_scores(
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     resolve_device(device)
+    fitted = (getattr(bundle, "provenance", None) or {}).get("shared_fit")
+    if shared_passes is None:
+        shared_passes = int(fitted["passes"]) if fitted else 2
+    if mode == "exact" and fitted:
+        _log.warning("this model was fitted for shared mode; its exact-mode scores are not "
+                     "those of the model it was fitted from")
+    elif mode == "shared" and not fitted:
+        _log.warning("shared mode with a model not fitted for it (alpacaspot.detect."
+                     "fit_shared): scores are a rough approximation of exact mode's")
     inputs = resolve_inputs(audio, root=root)
     classes = tuple(bundle.classes)
     old_threads = torch.get_num_threads()

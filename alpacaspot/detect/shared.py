@@ -31,7 +31,17 @@ from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
 from alpacaspot.io import read_audio
 
-__all__ = ["SharedEncoder", "prepare_shared", "shared_probs"]
+__all__ = [
+    "SharedBlock",
+    "SharedEncoder",
+    "block_spectrogram",
+    "pooled_logits",
+    "pooling_weights",
+    "prepare_shared",
+    "shared_blocks",
+    "shared_probs",
+    "shift_list",
+]
 
 _log = logging.getLogger(__name__)
 _BLOCK_FRAMES = 2048  # frames of windows handled per encoder block
@@ -124,6 +134,97 @@ def _overlap(a: np.ndarray, width: float, lo: np.ndarray, hi: np.ndarray) -> np.
     return np.clip(right - np.maximum(a[:, None], lo[None, :]), 0.0, None)
 
 
+@dataclass(frozen=True)
+class SharedBlock:
+    """Windows ``first .. last - 1`` of a grid, computed from spectrogram frames ``f0 .. f1``.
+
+    ``rel`` holds the windows' starts in (fractional) frames relative to ``f0``.
+    """
+
+    first: int
+    last: int
+    f0: int
+    f1: int
+    rel: np.ndarray
+
+
+def shared_blocks(
+    grid: WindowGrid, config: Any, n_frames: int, stride: int, block_frames: int = _BLOCK_FRAMES
+) -> list[SharedBlock]:
+    """Split a window grid into encoder blocks of about ``block_frames`` frames of windows.
+
+    Each block reaches ``2 * stride + n_frames`` frames beyond its windows on both sides (less
+    at the recording's edges), so every window sees the same context wherever it falls.
+    """
+    total_frames = config.n_frames(grid.n_samples)
+    starts_f = grid.starts / config.hop_length
+    margin = 2 * stride + n_frames
+    per_block = max(1, int(block_frames * config.hop_length // grid.hop))
+    blocks = []
+    for i0 in range(0, grid.count, per_block):
+        i1 = min(grid.count, i0 + per_block)
+        f0 = max(0, int(np.floor(starts_f[i0])) - margin)
+        f1 = min(total_frames, int(np.ceil(starts_f[i1 - 1])) + n_frames + margin)
+        blocks.append(SharedBlock(i0, i1, f0, f1, starts_f[i0:i1] - f0))
+    return blocks
+
+
+def block_spectrogram(path: Any, grid: WindowGrid, config: Any, block: SharedBlock,
+                      n_frames: int) -> np.ndarray:
+    """The block's spectrogram, each frame normalised by the min and max of a window's span."""
+    a = block.f0 * config.hop_length
+    b = min(grid.n_samples, (block.f1 - 1) * config.hop_length + config.n_fft)
+    x, _ = read_audio(path, start_s=a / config.sr, end_s=b / config.sr, sr=config.sr)
+    return _local_norm(spectrogram(x, config, pad=True), n_frames)
+
+
+def pooling_weights(rel: np.ndarray, n_frames: int, stride: int, shift: int,
+                    n_columns: int) -> np.ndarray:
+    """(windows x columns) weights: each window's share of each encoder output column."""
+    lo = (shift + np.arange(n_columns) * stride).astype(float)
+    w = _overlap(rel, float(n_frames), lo, lo + stride)
+    return w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+
+
+def pooled_logits(
+    encoder: torch.nn.Module,
+    weight: torch.Tensor,
+    bias: torch.Tensor,
+    spec: torch.Tensor,
+    rel: np.ndarray,
+    *,
+    n_frames: int,
+    stride: int,
+    shifts: list[int],
+    pooling: str,
+) -> torch.Tensor:
+    """Logits ``(windows, classes)`` of the windows at ``rel`` from one block spectrogram.
+
+    The encoder runs once per shift over the whole block; a window's feature is the
+    overlap-weighted mean of the output columns inside it, averaged over the shifts; the linear
+    head maps it to logits. Differentiable: :func:`alpacaspot.detect.fit_shared` trains
+    through it.
+    """
+    pooled = None
+    for shift in shifts:
+        inp = spec[shift:][None, None]
+        if inp.device.type == "cpu":
+            inp = inp.contiguous(memory_format=torch.channels_last)
+        feats = encoder(inp)[0]  # C x T' x F'
+        cols = (feats.mean(dim=2) if pooling == "avg" else feats.amax(dim=2)).T
+        w = pooling_weights(rel, n_frames, stride, shift, cols.shape[0])
+        part = torch.from_numpy(w).to(cols) @ cols
+        pooled = part if pooled is None else pooled + part
+    assert pooled is not None
+    return (pooled / len(shifts)) @ weight.T.to(pooled) + bias.to(pooled)
+
+
+def shift_list(stride: int, passes: int) -> list[int]:
+    """Frame offsets of the ``passes`` shifted encoder passes (1 <= passes <= stride)."""
+    passes = max(1, min(int(passes), stride))
+    return [round(k * stride / passes) for k in range(passes)]
+
+
 def shared_probs(
     bundle: Any,
     path: Any,
@@ -187,35 +288,14 @@ def shared_probs(
         if progress is not None:
             progress.update(grid.count)
         return probs
-    passes = max(1, min(int(passes), stride))
-    shifts = [round(k * stride / passes) for k in range(passes)]
-    total_frames = cfg.n_frames(grid.n_samples)
-    starts_f = grid.starts / cfg.hop_length  # window starts in (fractional) frames
-    margin = 2 * stride + n_frames
-    per_block = max(1, int(_BLOCK_FRAMES * cfg.hop_length // grid.hop))
-    for i0 in range(0, grid.count, per_block):
-        i1 = min(grid.count, i0 + per_block)
-        f0 = max(0, int(np.floor(starts_f[i0])) - margin)
-        f1 = min(total_frames, int(np.ceil(starts_f[i1 - 1])) + n_frames + margin)
-        a = f0 * cfg.hop_length
-        b = min(grid.n_samples, (f1 - 1) * cfg.hop_length + cfg.n_fft)
-        x, _ = read_audio(path, start_s=a / cfg.sr, end_s=b / cfg.sr, sr=cfg.sr)
-        spec = _local_norm(spectrogram(x, cfg, pad=True), n_frames)
-        pooled = torch.zeros(i1 - i0, weight.shape[1], dtype=torch.float64)
-        rel = starts_f[i0:i1] - f0
+    shifts = shift_list(stride, passes)
+    for block in shared_blocks(grid, cfg, n_frames, stride):
+        spec = block_spectrogram(path, grid, cfg, block, n_frames)
         with torch.inference_mode():
-            for shift in shifts:
-                inp = torch.from_numpy(spec[shift:])[None, None].to(dev)
-                inp = inp.contiguous(memory_format=torch.channels_last)
-                feats = encoder(inp)[0]  # C x T' x F'
-                cols = (feats.mean(dim=2) if pooling == "avg" else feats.amax(dim=2)).T
-                lo = shift + np.arange(cols.shape[0]) * stride
-                w = _overlap(rel, float(n_frames), lo.astype(float), (lo + stride).astype(float))
-                w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
-                pooled += torch.from_numpy(w) @ cols.double().cpu()
-            pooled /= len(shifts)
-            logits = pooled @ weight.T + bias
-            probs[i0:i1] = torch.softmax(logits, dim=1).numpy()
+            logits = pooled_logits(
+                encoder, weight, bias, torch.from_numpy(spec).to(dev), block.rel,
+                n_frames=n_frames, stride=stride, shifts=shifts, pooling=pooling)
+            probs[block.first : block.last] = torch.softmax(logits.double(), 1).cpu().numpy()
         if progress is not None:
-            progress.update(i1 - i0)
+            progress.update(block.last - block.first)
     return probs

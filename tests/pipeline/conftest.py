@@ -94,7 +94,8 @@ def write_train_job(root: Path) -> Path:
     """Run the training factory on the tree's variants file; return the array script."""
     from alpacaspot.pipeline import training_factory
 
-    return training_factory(root / "tools" / "train_variants.json", root=root, check=False).script_path
+    factory = training_factory(root / "tools" / "train_variants.json", root=root, check=False)
+    return factory.script_path
 
 
 @pytest.fixture
