@@ -22,6 +22,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("alpacaspot.models._cli", "run_train", "train a model from an alpaca_server.cfg"),
     "predict": ("alpacaspot.detect._cli", "run_predict", "window scores from a predict.cfg"),
     "evaluate": ("alpacaspot.detect._cli", "run_evaluate", "events from stored scores (eval.cfg)"),
+    "fit-shared": ("alpacaspot.detect._cli", "run_fit_shared",
+                   "fit a model to fast shared-mode prediction (no labels needed)"),
     "info": ("alpacaspot.io._cli", "run_info", "describe an audio, table or model file"),
     "check": ("alpacaspot.pipeline._cli", "run_check", "pre-run checks of a pipeline root"),
     "clean": ("alpacaspot.pipeline._cli", "run_clean", "remove generated benchmark outputs"),
@@ -32,6 +34,17 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
     if name in ("train", "predict", "evaluate"):
         sub.add_argument("cfg", help="path of the cfg file")
+    elif name == "fit-shared":
+        sub.add_argument("model", help="trained model file (model.pt)")
+        sub.add_argument("audio", nargs="+", help="recordings or folders to fit on")
+        sub.add_argument("-o", "--output", required=True, help="where to write the fitted model")
+        sub.add_argument("--hop", type=float, default=0.05, help="window hop in seconds")
+        sub.add_argument("--passes", type=int, default=1, help="shifted encoder passes")
+        sub.add_argument("--steps", type=int, default=400, help="optimiser steps")
+        sub.add_argument("--lr", type=float, default=3e-4, help="Adam learning rate")
+        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
+        sub.add_argument("--num-threads", type=int, default=None, help="torch CPU threads")
     elif name == "info":
         sub.add_argument("paths", nargs="+", help="files to describe")
     elif name == "check":

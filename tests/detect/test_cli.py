@@ -114,3 +114,17 @@ def test_tags_and_refined_evaluation(tmp_path):
     assert idx["tape"].tolist() == ["T1", "T1"]
     doc = json.loads((tmp_path / "index.json").read_text())
     assert doc["meta"] == {"generated_at": "g", "n_preds": 2}
+
+
+def test_fit_shared_writes_a_model_for_shared_mode(model_file, audio_dir, tmp_path):
+    from alpacaspot.models import load_model
+
+    out = tmp_path / "model_shared.pt"
+    argv = ["fit-shared", str(model_file), str(audio_dir), "-o", str(out), "--steps", "3",
+            "--passes", "2", "--device", "cpu"]
+    assert main(argv) == 0
+    fitted = load_model(out)
+    assert fitted.provenance["shared_fit"]["passes"] == 2
+    assert fitted.provenance["shared_fit"]["recordings"] == 2
+    assert main(["fit-shared", str(out), str(audio_dir), "-o", str(tmp_path / "x.pt"),
+                 "--device", "cpu"]) == 2  # a fitted model is refused, with a message
