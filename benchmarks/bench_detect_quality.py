@@ -52,22 +52,22 @@ def window_inputs(path: Path, cfg: SpectrogramConfig, frames: int, n: int):
 
 
 def train(bundle: ModelBundle, x: np.ndarray, y: np.ndarray, seconds: float, seed: int,
-          lr: float = 2e-3) -> dict:
+          lr: float = 2e-3, device: str = "cpu") -> dict:
     rng = np.random.default_rng(seed)
-    net = bundle.network.train()
+    net = bundle.network.to(device).train()
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
     steps, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         idx = np.concatenate([rng.choice(pos, 24), rng.choice(neg, 40)])
-        xb = torch.from_numpy(x[idx])[:, None]
-        yb = torch.from_numpy(y[idx].astype(np.int64))
+        xb = torch.from_numpy(x[idx])[:, None].to(device)
+        yb = torch.from_numpy(y[idx].astype(np.int64)).to(device)
         loss = torch.nn.functional.cross_entropy(net(xb), yb)
         opt.zero_grad()
         loss.backward()
         opt.step()
         steps += 1
-    net.eval()
+    net.cpu().eval()
     return {"steps": steps, "last_loss": float(loss.item())}
 
 
@@ -98,6 +98,7 @@ def main() -> None:
     p.add_argument("--train-seconds", type=float, default=180.0)
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, cuda ... (training, fit, scoring)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fit-steps", type=int, default=400,
                    help="steps of fit_shared (shared mode distilled from exact mode)")
@@ -123,13 +124,14 @@ def main() -> None:
             xs.append(x)
             ys.append(centre_labels(begin, hums[hums["recording"] == row.recording]))
         x, y = np.concatenate(xs), np.concatenate(ys)
-        info = train(bundle, x, y, args.train_seconds, args.seed)
+        info = train(bundle, x, y, args.train_seconds, args.seed, device=args.device)
         del xs, x
         test = recs.iloc[args.train_tapes :]
         files = [Path(root) / r for r in test["recording"]]
         gt = hums[hums["recording"].isin(test["recording"])].reset_index(drop=True)
         gt = gt.assign(label="target")
-        out: dict = {"train": {**info, "windows": int(len(y)), "positives": int(y.sum())},
+        out: dict = {"device": args.device, "width": args.width,
+                     "train": {**info, "windows": int(len(y)), "positives": int(y.sum())},
                      "n_test_hums": int(len(gt)), "rows": []}
         scored = {}
         train_files = [Path(root) / r for r in recs.iloc[: args.train_tapes]["recording"]]
@@ -137,7 +139,8 @@ def main() -> None:
         for passes in args.fit_passes:
             t0 = time.perf_counter()
             fitted[passes] = fit_shared(bundle, train_files, hop_s=HOP_S, passes=passes,
-                                        steps=args.fit_steps, device="cpu", root=root,
+                                        steps=args.fit_steps, device=args.device,
+                                        root=root,
                                         progress=False)
             record = fitted[passes].provenance["shared_fit"]
             out[f"fit_shared{passes}"] = {**record,
@@ -147,7 +150,7 @@ def main() -> None:
         runs += [("shared", p, fitted[p]) for p in args.fit_passes]
         for mode, passes, model in runs:
             t0 = time.perf_counter()
-            s = predict_scores(model, files, hop_s=HOP_S, device="cpu", mode=mode,
+            s = predict_scores(model, files, hop_s=HOP_S, device=args.device, mode=mode,
                                shared_passes=passes, root=root, progress=False)
             rtf = float(test["duration_s"].sum()) / (time.perf_counter() - t0)
             name = "exact" if mode == "exact" else f"shared{passes}"

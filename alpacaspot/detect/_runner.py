@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,11 +68,25 @@ class Runner:
         return self._run(inputs, self.precision)
 
     def check_bf16(self, inputs: np.ndarray, tolerance: float) -> np.ndarray:
-        """Run one batch in fp32 and bf16; keep bf16 only within ``tolerance``."""
+        """Run one batch in fp32 and bf16; keep bf16 only within ``tolerance``.
+
+        Both are timed (after a one-window warm-up of bf16); a bf16 that runs slower than fp32
+        (processors without native bfloat16 emulate it) is kept, as asked, with a warning.
+        """
+        self._run(inputs[:1], "bf16")
+        t0 = time.perf_counter()
         ref = self._run(inputs, "fp32")
+        t1 = time.perf_counter()
         low = self._run(inputs, "bf16")
+        t2 = time.perf_counter()
         diff = float(np.max(np.abs(ref - low))) if ref.size else 0.0
         self.bf16_max_abs_diff = diff
+        self.info["bf16_speedup"] = round((t1 - t0) / max(t2 - t1, 1e-9), 3)
+        if t2 - t1 > 1.2 * (t1 - t0):
+            _log.warning(
+                "bf16 ran %.1fx slower than fp32 on this %s (no native bfloat16?): "
+                "precision='fp32' is faster here", (t2 - t1) / max(t1 - t0, 1e-9),
+                self.device.type)
         if diff > tolerance:
             _log.warning(
                 "bf16 moved probabilities by %.2e (> %.2e): falling back to fp32", diff, tolerance

@@ -280,7 +280,8 @@ def predict_scores(
     result.attrs["failed"] = failed
     if runner is not None:
         result.attrs["runner"] = {"compiled": runner.compiled, "precision": runner.precision,
-                                  "bf16_max_abs_diff": runner.bf16_max_abs_diff}
+                                  "bf16_max_abs_diff": runner.bf16_max_abs_diff,
+                                  **runner.info}
     return result
 
 

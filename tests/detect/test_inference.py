@@ -90,6 +90,7 @@ def test_bf16_is_checked(bundle, tmp_path):
                        bf16_tolerance=1.0)
     assert s.attrs["runner"]["bf16_max_abs_diff"] is not None
     assert s.attrs["runner"]["precision"] == "bf16"
+    assert s.attrs["runner"]["bf16_speedup"] > 0  # measured against fp32 on the same batch
     strict = predict_scores(bundle, path, hop_s=0.05, device="cpu", precision="bf16",
                             bf16_tolerance=0.0)
     ref = predict_scores(bundle, path, hop_s=0.05, device="cpu")
