@@ -25,7 +25,7 @@ from alpacaspot.detect._inputs import resolve_inputs, scores_path
 from alpacaspot.detect._runner import PRECISIONS, Runner, prepare_runner, resolve_device
 from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AlpacaspotError, ConfigError
-from alpacaspot.io import audio_info, read_audio, read_table, write_table
+from alpacaspot.io import audio_info, read_audio, read_table, read_table_metadata, write_table
 from alpacaspot.io.schemas import WINDOW_SCORES
 
 __all__ = ["predict_scores", "MODES"]
@@ -61,14 +61,38 @@ def _table(
     return pd.DataFrame(data)
 
 
-def _stored(path: Path, grid: WindowGrid, classes: Sequence[str]) -> pd.DataFrame | None:
-    """The stored scores when complete for this grid and class list, else None."""
+def _identity(bundle: Any, mode: str, passes: int) -> dict[str, Any]:
+    """What made a scores file: stored with it and compared before it is reused."""
+    fingerprint = getattr(bundle, "fingerprint", None)
+    identity: dict[str, Any] = {"model": fingerprint() if callable(fingerprint) else None,
+                                "mode": mode}
+    if mode == "shared":
+        identity["shared_passes"] = int(passes)
+    return identity
+
+
+def _stored(
+    path: Path, grid: WindowGrid, classes: Sequence[str], identity: dict[str, Any]
+) -> pd.DataFrame | None:
+    """The stored scores when complete for this grid, class list and model, else None.
+
+    Files without an identity (written by older versions) are judged by grid and classes.
+    """
     if not path.is_file():
         return None
     try:
         table = read_table(path, schema=WINDOW_SCORES)
+        made_by = read_table_metadata(path)
     except AlpacaspotError as exc:
         _log.warning("recomputing unreadable window scores %s: %s", path, exc)
+        return None
+    differs = {k: (made_by[k], v) for k, v in identity.items()
+               if k in made_by and v is not None and made_by[k] != v}
+    if made_by and "mode" not in made_by:
+        differs["mode"] = (None, identity["mode"])
+    if differs:
+        _log.warning("recomputing window scores %s: made by another model or mode %s",
+                     path, differs)
         return None
     wanted = [f"p_{c}" for c in classes]
     if len(table) != grid.count or any(c not in table.columns for c in wanted):
@@ -140,9 +164,10 @@ def predict_scores(
     num_threads : int, optional
         Torch CPU threads for this call (restored afterwards).
     out_dir : path-like, optional
-        Store each recording's scores as ``<out_dir>/<recording>.parquet`` (atomically). An
-        existing file that fits the model's classes and the window grid is read instead of
-        recomputed unless ``overwrite``.
+        Store each recording's scores as ``<out_dir>/<recording>.parquet`` (atomically, with
+        the model's fingerprint and the mode in the file's metadata). An existing file made by
+        the same model and mode on the same window grid is read instead of recomputed unless
+        ``overwrite``; one made by another model or mode is recomputed, with a warning.
     overwrite : bool, default False
         Recompute stored scores.
     root : path-like, optional
@@ -228,6 +253,7 @@ def predict_scores(
                 _log.error("skipping recording %s: %s", rec, exc)
                 failed[rec] = str(exc)
         total = sum(g.count for _, _, g in grids if g is not None)
+        identity = _identity(bundle, mode, shared_passes) if out_dir is not None else {}
         bar = tqdm(total=total, unit="win", desc="predict",
                    disable=None if progress is None else not progress)
         with bar:
@@ -235,7 +261,7 @@ def predict_scores(
                 assert grid is not None
                 target = None if out_dir is None else scores_path(out_dir, rec)
                 if target is not None and not overwrite:
-                    done = _stored(target, grid, classes)
+                    done = _stored(target, grid, classes, identity)
                     if done is not None:
                         _log.info("window scores of %s exist: %s", rec, target)
                         tables.append(done)
@@ -270,7 +296,8 @@ def predict_scores(
                     continue
                 table = _table(rec, grid, probs, classes)
                 if target is not None:
-                    write_table(table, target, schema=WINDOW_SCORES)
+                    write_table(table, target, schema=WINDOW_SCORES,
+                                metadata={**identity, "hop_s": float(hop_s)})
                 tables.append(table)
     finally:
         if num_threads is not None:

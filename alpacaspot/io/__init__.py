@@ -16,7 +16,7 @@ from alpacaspot.io.schemas import (
     Column,
     Schema,
 )
-from alpacaspot.io.tables import read_table, write_table
+from alpacaspot.io.tables import read_table, read_table_metadata, write_table
 
 __all__ = [
     "AudioInfo",
@@ -26,6 +26,7 @@ __all__ = [
     "read_raven",
     "write_raven",
     "read_table",
+    "read_table_metadata",
     "write_table",
     "Column",
     "Schema",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +16,9 @@ from alpacaspot._atomic import atomic_path
 from alpacaspot.errors import SchemaError
 from alpacaspot.io.schemas import SCHEMAS, Schema
 
-__all__ = ["read_table", "write_table"]
+__all__ = ["read_table", "read_table_metadata", "write_table"]
+
+_METADATA_KEY = b"alpacaspot"
 
 
 def _schema(schema: Schema | str | None) -> Schema | None:
@@ -30,6 +35,7 @@ def write_table(
     path: str | os.PathLike[str],
     *,
     schema: Schema | str | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``table`` to a Parquet file atomically, validating it first.
 
@@ -42,6 +48,9 @@ def write_table(
     schema : Schema or str, optional
         Schema (or its name: ``"events"``, ``"recordings"``, ``"clips"``,
         ``"window_scores"``, ``"metrics"``) the table must satisfy.
+    metadata : mapping, optional
+        JSON-compatible facts about the table (e.g. which model made it), stored in the
+        file's schema and read back by :func:`read_table_metadata`.
 
     Returns
     -------
@@ -61,6 +70,10 @@ def write_table(
     if sch is not None:
         table = sch.validate(table, path=path)
     arrow = pa.Table.from_pandas(table, preserve_index=False)
+    if metadata is not None:
+        text = json.dumps(dict(metadata), sort_keys=True, default=str)
+        arrow = arrow.replace_schema_metadata(
+            {**(arrow.schema.metadata or {}), _METADATA_KEY: text.encode("utf-8")})
     with atomic_path(path) as tmp:
         pq.write_table(arrow, tmp, compression="zstd")
     return Path(path)
@@ -111,3 +124,37 @@ def read_table(
     if sch is not None and columns is None:
         table = sch.validate(table, path=p)
     return table
+
+
+def read_table_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``metadata`` a table was written with (empty when none), without reading its rows.
+
+    Raises
+    ------
+    SchemaError
+        When the file is missing or is not Parquet.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> _ = write_table(pd.DataFrame({"a": [1]}), p, metadata={"model": "abc"})
+    >>> read_table_metadata(p)
+    {'model': 'abc'}
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SchemaError("table file does not exist", path=p)
+    try:
+        stored = (pq.read_schema(p).metadata or {}).get(_METADATA_KEY)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SchemaError(f"not a readable Parquet file ({exc})", path=p) from None
+    if stored is None:
+        return {}
+    try:
+        value = json.loads(stored.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise SchemaError("corrupt alpacaspot metadata in the Parquet schema", path=p) from None
+    if not isinstance(value, dict):
+        raise SchemaError("alpacaspot metadata is not a JSON object", path=p)
+    return value

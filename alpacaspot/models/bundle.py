@@ -9,6 +9,7 @@ primitives only, no code execution. Metadata is stored as one JSON string.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -82,6 +83,34 @@ class ModelBundle:
     def normalization(self) -> str:
         """The spectrogram normalisation (stored in the spectrogram config)."""
         return str(self.spectrogram_config.normalization)
+
+    def fingerprint(self) -> str:
+        """A short hash of the weights and every setting that shapes the model's scores.
+
+        Two bundles with the same fingerprint give the same window scores; stored scores
+        carry it, so scores of another model are never reused by mistake.
+
+        Examples
+        --------
+        >>> a = ModelBundle(build_model(width=8), cfg, 0.4, ("noise", "target"))  # doctest: +SKIP
+        >>> a.fingerprint() == a.fingerprint()  # doctest: +SKIP
+        True
+        """
+        digest = hashlib.sha256()
+        meta = {
+            "architecture": dict(self.architecture or {}),
+            "spectrogram_config": self.spectrogram_config.to_dict(),
+            "window_s": float(self.window_s),
+            "classes": list(self.classes),
+        }
+        digest.update(json.dumps(_json_safe(meta), sort_keys=True).encode("utf-8"))
+        for name, value in sorted(self.network.state_dict().items()):
+            tensor = value.detach().to("cpu").contiguous()
+            digest.update(name.encode("utf-8"))
+            digest.update(str(tuple(tensor.shape)).encode("utf-8"))
+            digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes()
+                          if tensor.numel() else b"")
+        return digest.hexdigest()[:16]
 
     @property
     def target_index(self) -> int:

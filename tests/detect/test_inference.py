@@ -56,6 +56,35 @@ def test_folder_idempotent_and_overwrite(bundle, audio_dir, tmp_path):
     assert len(read_table(stored)) == len(other[other["recording"] == "tape1/a.2019.wav"])
 
 
+def test_stored_scores_of_another_model_or_mode_are_recomputed(bundle, audio_dir, tmp_path,
+                                                               caplog):
+    import copy
+
+    import torch
+
+    from alpacaspot.io import read_table_metadata
+
+    out = tmp_path / "scores"
+    first = predict_scores(bundle, audio_dir, hop_s=0.05, device="cpu", out_dir=out)
+    stored = out / "b.wav.parquet"
+    made_by = read_table_metadata(stored)
+    assert made_by["model"] == bundle.fingerprint() and made_by["mode"] == "exact"
+    retrained = copy.deepcopy(bundle)
+    with torch.no_grad():
+        retrained.network.classifier.linear.bias[1] += 1.0
+    assert retrained.fingerprint() != bundle.fingerprint()
+    again = predict_scores(retrained, audio_dir, hop_s=0.05, device="cpu", out_dir=out)
+    assert "another model or mode" in caplog.text
+    assert not np.allclose(again["p_target"], first["p_target"])
+    assert read_table_metadata(stored)["model"] == retrained.fingerprint()
+    caplog.clear()
+    shared = predict_scores(retrained, audio_dir, hop_s=0.05, device="cpu", out_dir=out,
+                            mode="shared", shared_passes=1)
+    assert "another model or mode" in caplog.text
+    assert read_table_metadata(stored)["mode"] == "shared"
+    assert not np.allclose(shared["p_target"], again["p_target"])
+
+
 def test_corrupt_and_empty_recordings_are_skipped(bundle, audio_dir, tmp_path, caplog):
     (audio_dir / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
     sf.write(audio_dir / "empty.wav", np.zeros(0, dtype="float32"), SR)

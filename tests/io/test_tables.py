@@ -90,3 +90,24 @@ def test_killed_write_leaves_old_file(tmp_path: Path) -> None:
             raise KeyboardInterrupt
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ev.parquet"]
+
+
+def test_table_metadata_round_trip_and_corruption(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from alpacaspot.io import read_table_metadata
+
+    path = tmp_path / "t.parquet"
+    write_table(pd.DataFrame({"a": [1, 2]}), path, metadata={"model": "abc", "hop_s": 0.05})
+    assert read_table_metadata(path) == {"hop_s": 0.05, "model": "abc"}
+    assert read_table(path)["a"].tolist() == [1, 2]
+    plain = tmp_path / "plain.parquet"
+    write_table(pd.DataFrame({"a": [1]}), plain)
+    assert read_table_metadata(plain) == {}
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"a": [1]}).replace_schema_metadata({b"alpacaspot": b"{nope"}), bad)
+    with pytest.raises(SchemaError, match="corrupt alpacaspot metadata"):
+        read_table_metadata(bad)
+    with pytest.raises(SchemaError, match="does not exist"):
+        read_table_metadata(tmp_path / "missing.parquet")
