@@ -39,9 +39,10 @@ def _audio(path: Path) -> list[str]:
 
 def _parquet(path: Path) -> list[str]:
     from alpacaspot.io.schemas import SCHEMAS
-    from alpacaspot.io.tables import read_table
+    from alpacaspot.io.tables import read_table, read_table_metadata
 
     table = read_table(path)
+    made_by = read_table_metadata(path)
     matches = []
     for name, schema in SCHEMAS.items():
         try:
@@ -54,6 +55,8 @@ def _parquet(path: Path) -> list[str]:
         f"fits schema(s): {', '.join(matches) or 'none'}"
     ]
     lines += [f"  {c}: {t}" for c, t in table.dtypes.astype(str).items()]
+    if made_by:
+        lines.append(f"  metadata: {made_by}")
     return lines
 
 
@@ -113,7 +116,8 @@ def _model(path: Path) -> list[str]:
     params = sum(p.numel() for p in bundle.network.parameters())
     lines = [
         f"model: classes {list(bundle.classes)}, window {bundle.window_s} s "
-        f"({bundle.window_frames} frames), {params} parameters",
+        f"({bundle.window_frames} frames), {params} parameters, "
+        f"fingerprint {bundle.fingerprint()}",
         f"  architecture: {bundle.architecture}",
         f"  spectrogram: {cfg.to_dict() if hasattr(cfg, 'to_dict') else cfg}",
     ]

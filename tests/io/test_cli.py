@@ -22,6 +22,7 @@ def test_info_describes_each_kind(
         pd.DataFrame({"recording": ["a.wav"], "begin_s": [0.0], "end_s": [1.0]}),
         tmp_path / "ev.parquet",
         schema="events",
+        metadata={"model": "abc"},
     )
     cfg = write_cfg(
         tmp_path / "eval.cfg", {"prediction_dir": "/p", "threshold": 0.9}, kind="evaluate"
@@ -47,6 +48,7 @@ def test_info_describes_each_kind(
     assert "audio: WAV PCM_16, 48000 Hz, 1 channel(s), 12960 frames" in out
     assert "ANIMAL-SPOT clip: class=target label='hum' id=1 tape=2019_tapeA 0-270 ms" in out
     assert "parquet table: 1 rows" in out and "fits schema(s): events" in out
+    assert "metadata: {'model': 'abc'}" in out
     assert "ANIMAL-SPOT evaluate cfg: 2 keys" in out
     assert "prediction log: 1 windows of 'a.wav'" in out
     assert "Raven selection table: 853 events, 1 recording(s)" in out
@@ -83,4 +85,6 @@ def test_info_model_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     bundle = models.ModelBundle(models.build_model(width=4), cfg, 0.4, ("noise", "target"))
     models.save_model(tmp_path / "model.pt", bundle)
     assert main(["info", str(tmp_path / "model.pt")]) == 0
-    assert "model: classes ['noise', 'target'], window 0.4 s" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "model: classes ['noise', 'target'], window 0.4 s" in out
+    assert f"fingerprint {bundle.fingerprint()}" in out
