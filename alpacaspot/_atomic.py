@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "remove_partial_files"]
 
 
 def _file_mode() -> int:
@@ -91,3 +92,32 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str 
     'a\\n'
     """
     atomic_write_bytes(path, text.encode(encoding))
+
+
+_PARTIAL = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?$")
+
+
+def remove_partial_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """Delete what killed atomic writes left in ``directory`` (not recursive); return them.
+
+    Only for a folder this process owns: another process's write in progress there would be
+    removed too.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / ".model.pt.ab12cd34.tmp.pt").write_bytes(b"half")
+    >>> [p.name for p in remove_partial_files(d)]
+    ['.model.pt.ab12cd34.tmp.pt']
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        return []
+    removed = []
+    for p in sorted(d.iterdir()):
+        if _PARTIAL.match(p.name) and p.is_file():
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+            removed.append(p)
+    return removed

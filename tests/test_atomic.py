@@ -40,3 +40,21 @@ def test_written_file_has_the_usual_mode(tmp_path):
         os.umask(old)
     plain = (tmp_path / "plain.txt").stat().st_mode & 0o777
     assert (tmp_path / "atomic.txt").stat().st_mode & 0o777 == plain
+
+
+def test_remove_partial_files_only_takes_killed_atomic_writes(tmp_path):
+    import tempfile
+
+    from pathlib import Path
+
+    from alpacaspot._atomic import remove_partial_files
+
+    fd, partial = tempfile.mkstemp(prefix=".checkpoint_e0001.pt.", suffix=".tmp.pt",
+                                   dir=tmp_path)
+    os.close(fd)
+    keep = ["checkpoint_e0001.pt", ".hidden", "a.tmp.pt", ".x.pt.short.tmp.pt"]
+    for name in keep:
+        (tmp_path / name).write_text("x")
+    assert remove_partial_files(tmp_path) == [Path(partial)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(keep)
+    assert remove_partial_files(tmp_path / "missing") == []

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from alpacaspot._atomic import atomic_write_text
+from alpacaspot._atomic import atomic_write_text, remove_partial_files
 from alpacaspot.models._loop import class_names, evaluate_split, loader, make_datasets, warm_cache
 from alpacaspot.models.bundle import ModelBundle, load_model, save_model
 from alpacaspot.models.checkpoints import load_latest_checkpoint, save_checkpoint
@@ -174,6 +174,9 @@ def train(config: TrainConfig) -> TrainResult:
     target = classes.index("target") if "target" in classes else len(classes) - 1
     warm_cache(datasets)
     ckpt_dir = config.resolved_dir("checkpoint")
+    for folder in (ckpt_dir, config.model_dir):  # this run owns them: drop killed writes
+        for partial in remove_partial_files(folder):
+            _log.info("removed a partial file of an interrupted run: %s", partial)
     if config.start_from_scratch:
         for p in sorted(ckpt_dir.glob("checkpoint_e*.pt")):
             p.unlink()
