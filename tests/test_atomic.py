@@ -44,7 +44,6 @@ def test_written_file_has_the_usual_mode(tmp_path):
 
 def test_remove_partial_files_only_takes_killed_atomic_writes(tmp_path):
     import tempfile
-
     from pathlib import Path
 
     from alpacaspot._atomic import remove_partial_files
