@@ -40,6 +40,7 @@ import torch
 from alpacaspot.detect import predict_scores
 from alpacaspot.detect._frontend import single_window, window_batches
 from alpacaspot.detect._runner import prepare_runner
+from alpacaspot.detect.inference import recording_grid
 from alpacaspot.detect.windows import window_grid
 from alpacaspot.dsp import SpectrogramConfig
 from alpacaspot.io import read_audio
@@ -106,8 +107,7 @@ def gflop_per_window(bundle: ModelBundle) -> float:
 def frontend_rate(bundle: ModelBundle, path: Path, hop_s: float, batch_size: int) -> float:
     """Windows per second of the front end alone (audio -> normalised windows)."""
     cfg = bundle.spectrogram_config
-    x_len = int(sf.info(str(path)).frames)
-    grid = window_grid(x_len, cfg.sr, window_s=bundle.window_s, hop_s=hop_s)
+    grid = recording_grid(path, bundle, hop_s)
     t0 = time.perf_counter()
     n = sum(b.inputs.shape[0] for b in window_batches(path, grid, cfg, bundle.window_frames,
                                                       batch_size=batch_size))

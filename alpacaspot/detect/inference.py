@@ -36,7 +36,8 @@ MODES = ("exact", "shared")
 PathLike = str | os.PathLike[str]
 
 
-def _grid(path: Path, bundle: Any, hop_s: float) -> WindowGrid:
+def recording_grid(path: Path, bundle: Any, hop_s: float) -> WindowGrid:
+    """The window grid of a recording at the model's sample rate (from its header)."""
     info = audio_info(path)
     sr = int(bundle.spectrogram_config.sr)
     n = int(info.frames) if int(info.sample_rate) == sr else int(
@@ -248,7 +249,7 @@ def predict_scores(
         grids: list[tuple[Path, str, WindowGrid | None]] = []
         for path, rec in inputs:
             try:
-                grids.append((path, rec, _grid(path, bundle, hop_s)))
+                grids.append((path, rec, recording_grid(path, bundle, hop_s)))
             except AlpacaspotError as exc:
                 _log.error("skipping recording %s: %s", rec, exc)
                 failed[rec] = str(exc)

@@ -123,8 +123,8 @@ def prepare_shared(bundle: Any, *, device: str = "auto", compile: bool = True) -
                               device=dev)
         encoder = _frozen(encoder, example.contiguous(memory_format=torch.channels_last))
     return SharedEncoder(
-        encoder=encoder, weight=linear.weight.detach().double().cpu(),
-        bias=linear.bias.detach().double().cpu(), pooling=pooling, stride=stride, device=dev,
+        encoder=encoder, weight=linear.weight.detach().to(dev),
+        bias=linear.bias.detach().to(dev), pooling=pooling, stride=stride, device=dev,
     )
 
 

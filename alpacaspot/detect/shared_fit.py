@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from alpacaspot.detect._inputs import resolve_inputs
 from alpacaspot.detect._runner import resolve_device
+from alpacaspot.detect.inference import predict_scores, recording_grid
 from alpacaspot.detect.shared import (
     _parts,
     _stride,
@@ -34,9 +35,7 @@ from alpacaspot.detect.shared import (
     shared_blocks,
     shift_list,
 )
-from alpacaspot.detect.windows import window_grid
 from alpacaspot.errors import ConfigError, ModelError
-from alpacaspot.io import audio_info
 
 __all__ = ["fit_shared", "SHARED_FIT_KEY"]
 
@@ -80,11 +79,12 @@ def _fit_blocks(
         if part is None:
             _log.warning("no exact-mode scores for %s: left out of the shared fit", rec)
             continue
-        info = audio_info(path)
-        n = int(info.frames) if int(info.sample_rate) == cfg.sr else int(
-            np.ceil(info.frames * cfg.sr / info.sample_rate))
-        grid = window_grid(n, cfg.sr, window_s=bundle.window_s, hop_s=hop_s)
-        if grid.n_samples < max(grid.length, cfg.n_fft) or len(part) != grid.count:
+        grid = recording_grid(path, bundle, hop_s)
+        if len(part) != grid.count:
+            _log.warning("exact-mode scores of %s have %d windows, the %g s hop gives %d: "
+                         "left out of the shared fit", rec, len(part), hop_s, grid.count)
+            continue
+        if grid.n_samples < max(grid.length, cfg.n_fft):
             continue  # shorter than a window: shared mode falls back to exact there
         probs = part.sort_values("window")[columns].to_numpy()
         for block in shared_blocks(grid, cfg, n_frames, stride, block_frames):
@@ -174,7 +174,6 @@ def fit_shared(
     >>> save_model("models/v1/models/model_shared.pt", fast)  # doctest: +SKIP
     >>> scores = predict_scores(fast, "recordings/", hop_s=0.05, mode="shared")  # doctest: +SKIP
     """
-    from alpacaspot.detect.inference import predict_scores
     from alpacaspot.models import ModelBundle
 
     if steps < 1:
