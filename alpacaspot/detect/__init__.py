@@ -1,8 +1,8 @@
-"""Detection: sliding-window prediction (window scores) and post-processing into events.
+"""Detection: sliding-window prediction (window scores).
 
 :func:`predict_scores` runs a trained model over recordings (it imports torch, lazily: importing
-this package does not); :func:`scores_to_events` turns stored window scores into events and is
-torch-free, so CPU evaluation jobs never load torch.
+this package does not). Post-processing lives in :mod:`alpacaspot.events`;
+:func:`scores_to_events` and its helpers are re-exported here for compatibility.
 
 Examples
 --------
@@ -26,13 +26,14 @@ from alpacaspot.detect.cfg import (
     read_evaluate_cfg,
     read_predict_cfg,
 )
-from alpacaspot.detect.postprocess import score_curve, scores_to_events, target_class
 from alpacaspot.detect.windows import WindowGrid, window_grid
+from alpacaspot.events import PostprocessConfig, score_curve, scores_to_events, target_class
 
 __all__ = [
     "predict_scores",
     "fit_shared",
     "scores_to_events",
+    "PostprocessConfig",
     "score_curve",
     "target_class",
     "window_grid",
