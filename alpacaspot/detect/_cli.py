@@ -122,6 +122,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """Run an eval.cfg: stored window scores -> events -> the run's evaluation folder."""
     cfg_path = Path(args.cfg)
     s = read_evaluate_cfg(cfg_path)
+    _log.info("evaluate %s: post-processing method=%s%s, threshold=%s", cfg_path, s.method,
+              "" if s.method_from_cfg else " (the cfg names no method: ANIMAL-SPOT's merging)",
+              s.threshold)
     if s.scores_dir is not None:
         scores, newest = _load_scores(s.scores_dir)
     else:
@@ -131,12 +134,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if not s.overwrite and index.is_file() and index.stat().st_mtime >= newest:
         _log.info("evaluation %s is up to date; nothing to do", s.output_dir)
         return 0
-    events = scores_to_events(
-        scores, threshold=s.threshold, method=s.method, target=s.target_class,
-        low_threshold=s.low_threshold, min_duration_s=s.min_duration_s,
-        merge_gap_s=s.merge_gap_s, max_duration_s=s.max_duration_s, curve=s.curve,
-        low_hz=s.low_hz, high_hz=s.high_hz,
-    )
+    events = scores_to_events(scores, s.postprocess)
     stamp = dt.datetime.fromtimestamp(newest, tz=dt.timezone.utc).isoformat(timespec="seconds")
     write_evaluation(events, s.output_dir, recordings=sorted(set(scores["recording"])),
                      tapes=_tapes(s.corpus_root), generated_at=stamp)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from alpacaspot.errors import ConfigError
+from alpacaspot.events import PostprocessConfig
 from alpacaspot.io.animalspot import read_cfg
 
 __all__ = [
     "PREDICT_EXTRA_KEYS",
     "EVALUATE_EXTRA_KEYS",
+    "EVALUATE_DEFAULT_METHOD",
     "PredictSettings",
     "EvaluateSettings",
     "read_predict_cfg",
@@ -39,17 +41,25 @@ PREDICT_EXTRA_KEYS: tuple[str, ...] = (
 also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``."""
 
 EVALUATE_EXTRA_KEYS: tuple[str, ...] = (
-    "scores_dir", "corpus_root", "sequence_len", "hop", "method", "low_threshold",
-    "min_duration_s", "merge_gap_s", "max_duration_s", "curve", "target_class", "low_hz",
-    "high_hz", "overwrite",
-)  # fmt: skip
+    ("scores_dir", "corpus_root", "sequence_len", "hop")
+    + tuple(k for k in PostprocessConfig.cfg_keys() if k != "threshold")
+    + ("overwrite",)
+)
 """eval.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (stored window scores; without it the
 prediction logs in ``prediction_dir`` are read), ``corpus_root`` (its
 ``corpus_recordings.parquet`` names each recording's tape), ``sequence_len``/``hop``
-(seconds; informational), ``method`` (``refined``/``animalspot``), ``low_threshold``,
-``min_duration_s``, ``merge_gap_s``, ``max_duration_s``, ``curve`` (``mean``/``centre``),
-``target_class``, ``low_hz``/``high_hz`` (band written to the Raven tables), ``overwrite``
-(flag: redo an existing evaluation)."""
+(seconds; informational), the post-processing keys of
+:meth:`~alpacaspot.events.PostprocessConfig.cfg_keys` (``method``, ``curve``,
+``low_threshold``, ``min_duration_s``, ``merge_gap_s``, ``max_duration_s``, ``target_class``,
+``low_hz``, ``high_hz``; ``threshold`` is ANIMAL-SPOT's own) and ``overwrite`` (flag: redo an
+existing evaluation).
+
+An eval.cfg without ``method`` is taken as ANIMAL-SPOT's (``method=animalspot``, its merging of
+whole windows), so that an ANIMAL-SPOT evaluation cfg keeps its meaning; alpacaspot writes
+``method=`` explicitly."""
+
+EVALUATE_DEFAULT_METHOD = "animalspot"
+"""The post-processing method of an eval.cfg without a ``method`` key (ANIMAL-SPOT's)."""
 
 _IGNORED = ("src_dir", "debug", "log_dir", "num_workers", "jit_load", "noise_in_anno")
 
@@ -164,27 +174,42 @@ class PredictSettings:
     shared_passes: int | None = None
 
 
+def _post_setting(name: str, doc: str) -> property:
+    return property(lambda self: getattr(self.postprocess, name), doc=doc)
+
+
 @dataclass(frozen=True)
 class EvaluateSettings:
-    """What an eval.cfg asks for (paths resolved against the cfg's folder)."""
+    """What an eval.cfg asks for (paths resolved against the cfg's folder).
+
+    The post-processing settings are ``postprocess`` (a
+    :class:`~alpacaspot.events.PostprocessConfig`); ``threshold``, ``method``, ``curve``,
+    ``low_threshold``, ``min_duration_s``, ``merge_gap_s``, ``max_duration_s``,
+    ``target_class``, ``low_hz`` and ``high_hz`` read from it. ``method_from_cfg`` tells
+    whether the cfg named the method (else it is ANIMAL-SPOT's, see
+    :data:`EVALUATE_DEFAULT_METHOD`).
+    """
 
     output_dir: Path
-    threshold: float
+    postprocess: PostprocessConfig
     scores_dir: Path | None = None
     prediction_dir: Path | None = None
     corpus_root: Path | None = None
-    method: str = "refined"
-    low_threshold: float | None = None
-    min_duration_s: float = 0.0
-    merge_gap_s: float = 0.0
-    max_duration_s: float | None = None
-    curve: str = "mean"
-    target_class: str | None = None
-    low_hz: float | None = None
-    high_hz: float | None = None
     sequence_len_s: float | None = None
     hop_s: float | None = None
     overwrite: bool = False
+    method_from_cfg: bool = True
+
+    threshold = _post_setting("threshold", "Detection threshold.")
+    method = _post_setting("method", "Post-processing method.")
+    curve = _post_setting("curve", "Score curve (refined).")
+    low_threshold = _post_setting("low_threshold", "Hysteresis threshold (refined).")
+    min_duration_s = _post_setting("min_duration_s", "Shortest event kept (refined).")
+    merge_gap_s = _post_setting("merge_gap_s", "Largest gap merged (refined).")
+    max_duration_s = _post_setting("max_duration_s", "Longest event before a split (refined).")
+    target_class = _post_setting("target", "Target class.")
+    low_hz = _post_setting("low_hz", "Lower band edge written to the events.")
+    high_hz = _post_setting("high_hz", "Upper band edge written to the events.")
 
 
 def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
@@ -247,6 +272,10 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
 def read_evaluate_cfg(path: str | os.PathLike[str]) -> EvaluateSettings:
     """Parse an eval.cfg strictly.
 
+    Without a ``method`` key the cfg is ANIMAL-SPOT's and its merging is used
+    (``method=animalspot``); the post-processing keys are parsed by
+    :meth:`~alpacaspot.events.PostprocessConfig.from_mapping`.
+
     Raises
     ------
     ConfigError
@@ -257,10 +286,13 @@ def read_evaluate_cfg(path: str | os.PathLike[str]) -> EvaluateSettings:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "eval.cfg"
-    >>> _ = p.write_text("output_dir=ev\\nthreshold=0.9\\nscores_dir=/s\\nmethod=animalspot\\n")
+    >>> _ = p.write_text("output_dir=ev\\nthreshold=0.9\\nscores_dir=/s\\nmethod=refined\\n")
     >>> s = read_evaluate_cfg(p)
     >>> s.threshold, s.method, s.output_dir == p.parent / "ev"
-    (0.9, 'animalspot', True)
+    (0.9, 'refined', True)
+    >>> _ = p.write_text("output_dir=ev\\nthreshold=0.9\\nscores_dir=/s\\n")
+    >>> read_evaluate_cfg(p).method
+    'animalspot'
     """
     p = Path(path)
     values = read_cfg(p, kind="evaluate", extra_keys=EVALUATE_EXTRA_KEYS)
@@ -271,27 +303,29 @@ def read_evaluate_cfg(path: str | os.PathLike[str]) -> EvaluateSettings:
     if scores is None and logs is None:
         raise ConfigError("eval.cfg needs scores_dir=<folder> (stored window scores) or "
                           "prediction_dir=<folder> (prediction logs)", path=p)
-    threshold = float(r.number("threshold", required=True, lo=0.0, hi=1.0))  # type: ignore[arg-type]
-    low = r.number("low_threshold", lo=0.0, hi=1.0)
-    if low is not None and low > threshold:
-        raise ConfigError(f"low_threshold ({low}) must not exceed threshold ({threshold})",
-                          path=p, line=_line_of(p, "low_threshold"))
+    r.text("threshold", required=True)
+    keys = PostprocessConfig.cfg_keys()
+    named = "method" in values
+    post = PostprocessConfig.from_mapping(
+        {k: v for k, v in values.items() if k in keys},
+        base=None if named else PostprocessConfig(method=EVALUATE_DEFAULT_METHOD),
+        path=p, line_of=lambda key: _line_of(p, key),
+    )
+    if not named:
+        _log.info("%s: no method= key; using ANIMAL-SPOT's merging (method=%s)", p,
+                  EVALUATE_DEFAULT_METHOD)
+    unused = post.unused_cfg_keys(values)
+    if unused:
+        _log.warning("%s: %s do not apply to method=%s and are ignored%s", p, unused,
+                     post.method, "" if named else " (add method=refined to use them)")
     return EvaluateSettings(
         output_dir=_resolve(base, r.text("output_dir", required=True)),  # type: ignore[arg-type]
-        threshold=threshold,
+        postprocess=post,
         scores_dir=scores,
         prediction_dir=logs,
         corpus_root=_resolve(base, r.text("corpus_root")),
-        method=r.choice("method", ("refined", "animalspot"), "refined"),
-        low_threshold=low,
-        min_duration_s=float(r.number("min_duration_s", default=0.0, lo=0.0)),  # type: ignore[arg-type]
-        merge_gap_s=float(r.number("merge_gap_s", default=0.0, lo=0.0)),  # type: ignore[arg-type]
-        max_duration_s=r.number("max_duration_s", lo=1e-6),
-        curve=r.choice("curve", ("mean", "centre"), "mean"),
-        target_class=r.text("target_class"),
-        low_hz=r.number("low_hz", lo=0.0),
-        high_hz=r.number("high_hz", lo=0.0),
         sequence_len_s=r.number("sequence_len", lo=1e-6),
         hop_s=r.number("hop", lo=1e-6),
         overwrite=r.flag("overwrite"),
+        method_from_cfg=named,
     )

@@ -15,7 +15,7 @@ import dataclasses
 import json
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,9 @@ OPERATING_POINT_KEY = "operating_point"
 
 
 def _meta(cfg: str | None, kind: str, help: str) -> dict[str, Any]:
-    return {"cfg": cfg, "kind": kind, "help": help}
+    # "method": the one method a setting applies to (from its help line's "<method>: " prefix)
+    method = help.split(":", 1)[0] if help.startswith(("refined:", "animalspot:")) else None
+    return {"cfg": cfg, "kind": kind, "help": help, "method": method}
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,23 @@ class PostprocessConfig:
         'refined: merge events separated by at most this gap'
         """
         return {key: _FIELDS[name].metadata["help"] for key, name in _CFG_TO_FIELD.items()}
+
+    def unused_cfg_keys(self, keys: Iterable[str]) -> list[str]:
+        """The cfg keys among ``keys`` that only another method reads (e.g. ``curve`` with
+        ``method=animalspot``).
+
+        Examples
+        --------
+        >>> PostprocessConfig(method="animalspot").unused_cfg_keys(["threshold", "curve"])
+        ['curve']
+        """
+        out = []
+        for key in keys:
+            name = _CFG_TO_FIELD.get(key)
+            only = None if name is None else _FIELDS[name].metadata["method"]
+            if only is not None and only != self.method:
+                out.append(key)
+        return out
 
     def replace(self, **changes: Any) -> PostprocessConfig:
         """A copy with some settings changed (field names, validated).
