@@ -3,8 +3,12 @@
 ``prepare_runner`` copies the bundle's network (the bundle is never modified), puts it in eval
 mode on the device, in channels_last memory format, traces and freezes it with TorchScript
 (falling back to eager on any failure) and optionally runs the eager copy under bfloat16
-autocast after
-checking, on the first batch, that probabilities move by at most ``bf16_tolerance``.
+autocast after checking, on the first batch, that probabilities move by at most
+``bf16_tolerance``. ``precision="auto"`` times both precisions on that batch and keeps the
+faster one (bf16 only where the processor has native bfloat16 or on a GPU).
+
+Training and fitting never use channels_last on the CPU: oneDNN's channels-last convolution
+backward corrupts the heap on some AVX-512 processors. Inference (no backward) keeps it.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from alpacaspot.errors import ConfigError
 __all__ = ["PRECISIONS", "Runner", "prepare_runner", "resolve_device"]
 
 _log = logging.getLogger(__name__)
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "auto")
+#: bf16 must beat fp32 by this factor on the first batch for ``precision="auto"`` to pick it.
+_AUTO_BF16_GAIN = 1.1
 
 
 def resolve_device(device: str) -> torch.device:
@@ -70,9 +76,11 @@ class Runner:
     def check_bf16(self, inputs: np.ndarray, tolerance: float) -> np.ndarray:
         """Run one batch in fp32 and bf16; keep bf16 only within ``tolerance``.
 
-        Both are timed (after a one-window warm-up of bf16); a bf16 that runs slower than fp32
-        (processors without native bfloat16 emulate it) is kept, as asked, with a warning.
+        Both are timed (after a one-window warm-up of bf16). With ``precision="bf16"`` a bf16
+        that runs slower than fp32 (processors without native bfloat16 emulate it) is kept, as
+        asked, with a warning; with ``precision="auto"`` the faster of the two is kept.
         """
+        auto = self.precision == "auto"
         self._run(inputs[:1], "bf16")
         t0 = time.perf_counter()
         ref = self._run(inputs, "fp32")
@@ -80,19 +88,24 @@ class Runner:
         low = self._run(inputs, "bf16")
         t2 = time.perf_counter()
         diff = float(np.max(np.abs(ref - low))) if ref.size else 0.0
+        speedup = (t1 - t0) / max(t2 - t1, 1e-9)
         self.bf16_max_abs_diff = diff
-        self.info["bf16_speedup"] = round((t1 - t0) / max(t2 - t1, 1e-9), 3)
-        if t2 - t1 > 1.2 * (t1 - t0):
-            _log.warning(
-                "bf16 ran %.1fx slower than fp32 on this %s (no native bfloat16?): "
-                "precision='fp32' is faster here", (t2 - t1) / max(t1 - t0, 1e-9),
-                self.device.type)
+        self.info["bf16_speedup"] = round(speedup, 3)
         if diff > tolerance:
             _log.warning(
                 "bf16 moved probabilities by %.2e (> %.2e): falling back to fp32", diff, tolerance
             )
             self.precision = "fp32"
             return ref
+        if auto:
+            self.precision = "bf16" if speedup >= _AUTO_BF16_GAIN else "fp32"
+            _log.info("precision auto: bf16 ran %.2fx fp32's speed on this %s; using %s",
+                      speedup, self.device.type, self.precision)
+            return low if self.precision == "bf16" else ref
+        if speedup < 1 / 1.2:
+            _log.warning(
+                "bf16 ran %.1fx slower than fp32 on this %s (no native bfloat16?): "
+                "precision='fp32' is faster here", 1 / max(speedup, 1e-9), self.device.type)
         _log.info("bf16 inference: probabilities within %.2e of fp32", diff)
         return low
 

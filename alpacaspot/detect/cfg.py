@@ -36,7 +36,7 @@ PREDICT_EXTRA_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 """predict.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (where window scores are stored; default
 ``<output_dir>/scores``), ``input_root`` (folder recording names are relative to), ``mode``
-(``exact``/``shared``), ``precision`` (``fp32``/``bf16``), ``device`` (``auto``, ``cpu``,
+(``exact``/``shared``), ``precision`` (``fp32``/``bf16``/``auto``), ``device`` (``auto``, ``cpu``,
 ``cuda``), ``num_threads``, ``overwrite`` (flag: recompute stored scores), ``write_log`` (flag:
 also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``."""
 
@@ -262,7 +262,7 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
         min_max_norm=r.flag("min_max_norm") if "min_max_norm" in values else True,
         input_root=_resolve(base, r.text("input_root")),
         mode=r.choice("mode", ("exact", "shared"), "exact"),
-        precision=r.choice("precision", ("fp32", "bf16"), "fp32"),
+        precision=r.choice("precision", ("fp32", "bf16", "auto"), "fp32"),
         overwrite=r.flag("overwrite"),
         write_log=r.flag("write_log"),
         shared_passes=r.integer("shared_passes"),

@@ -121,7 +121,7 @@ def _exact_probs(
     )
     for batch in prefetch(batches):
         n = batch.inputs.shape[0]
-        if runner.precision == "bf16" and runner.bf16_max_abs_diff is None:
+        if runner.precision in ("bf16", "auto") and runner.bf16_max_abs_diff is None:
             out = runner.check_bf16(batch.inputs, bf16_tolerance)
         else:
             out = runner(batch.inputs)
@@ -180,9 +180,10 @@ def predict_scores(
         and windows pool its output (:mod:`alpacaspot.detect.shared`); much faster,
         approximate, and only accurate with a model fitted to it by
         :func:`alpacaspot.detect.fit_shared`.
-    precision : {"fp32", "bf16"}
+    precision : {"fp32", "bf16", "auto"}
         ``"bf16"`` runs under bfloat16 autocast when the first batch's probabilities stay
-        within ``bf16_tolerance`` of fp32 (else fp32, with a warning).
+        within ``bf16_tolerance`` of fp32 (else fp32, with a warning). ``"auto"`` times both
+        on the first batch and keeps the faster (bf16 only within the tolerance).
     bf16_tolerance : float, default 1e-2
         Largest accepted probability change of bf16.
     compile : bool, default True

@@ -197,18 +197,21 @@ def pooled_logits(
     stride: int,
     shifts: list[int],
     pooling: str,
+    channels_last: bool = False,
 ) -> torch.Tensor:
     """Logits ``(windows, classes)`` of the windows at ``rel`` from one block spectrogram.
 
     The encoder runs once per shift over the whole block; a window's feature is the
     overlap-weighted mean of the output columns inside it, averaged over the shifts; the linear
     head maps it to logits. Differentiable: :func:`alpacaspot.detect.fit_shared` trains
-    through it.
+    through it. ``channels_last`` lays a CPU input out channels-last for inference only: the
+    oneDNN backward of channels-last convolutions corrupts the heap on some AVX-512 CPUs, so
+    anything that back-propagates must leave it off.
     """
     pooled = None
     for shift in shifts:
         inp = spec[shift:][None, None]
-        if inp.device.type == "cpu":
+        if channels_last and inp.device.type == "cpu":
             inp = inp.contiguous(memory_format=torch.channels_last)
         feats = encoder(inp)[0]  # C x T' x F'
         cols = (feats.mean(dim=2) if pooling == "avg" else feats.amax(dim=2)).T
@@ -294,7 +297,8 @@ def shared_probs(
         with torch.inference_mode():
             logits = pooled_logits(
                 encoder, weight, bias, torch.from_numpy(spec).to(dev), block.rel,
-                n_frames=n_frames, stride=stride, shifts=shifts, pooling=pooling)
+                n_frames=n_frames, stride=stride, shifts=shifts, pooling=pooling,
+                channels_last=True)
             probs[block.first : block.last] = torch.softmax(logits.double(), 1).cpu().numpy()
         if progress is not None:
             progress.update(block.last - block.first)

@@ -208,8 +208,6 @@ def fit_shared(
         shifts = shift_list(stride, passes)
         student.train()
         _freeze_batchnorm(student)
-        if dev.type == "cpu":
-            student = student.to(memory_format=torch.channels_last)
         params = [p for p in student.parameters() if p.requires_grad]
         optimiser = torch.optim.Adam(params, lr=lr)
         order = np.random.default_rng(seed).integers(0, len(blocks), size=steps)
@@ -254,6 +252,6 @@ def fit_shared(
     _log.info("shared fit: loss %.3g -> %.3g over %d steps", record["first_loss"],
               record["final_loss"], steps)
     provenance = {**copy.deepcopy(bundle.provenance or {}), SHARED_FIT_KEY: record}
-    return ModelBundle(student.to("cpu").to(memory_format=torch.contiguous_format),
+    return ModelBundle(student.to("cpu"),
                        bundle.spectrogram_config, bundle.window_s, bundle.classes,
                        provenance=provenance, architecture=dict(bundle.architecture))

@@ -32,7 +32,11 @@ def burst_signal(seconds: float, seed: int) -> tuple[np.ndarray, list[tuple[floa
 
 @pytest.fixture(scope="module")
 def teacher(bundle):
-    """A tiny exact-mode model trained to find the bursts (window centre inside a burst)."""
+    """A tiny exact-mode model trained to find the bursts (window centre inside a burst).
+
+    Full-batch steps: minibatch sampling made the teacher's quality (and so every figure
+    below) swing with the seed and with torch's thread count and per-processor kernels.
+    """
     from alpacaspot.dsp import normalize, window_spectrograms
     from alpacaspot.models import build_model
 
@@ -46,10 +50,8 @@ def teacher(bundle):
     labels = torch.from_numpy(np.array([any(a <= c < b for a, b in spans) for c in centres],
                                        dtype=np.int64))
     optimiser = torch.optim.Adam(net.parameters(), 3e-3)
-    generator = torch.Generator().manual_seed(0)
     for _ in range(150):
-        idx = torch.randint(0, len(inputs), (64,), generator=generator)
-        loss = torch.nn.functional.cross_entropy(net(inputs[idx]), labels[idx])
+        loss = torch.nn.functional.cross_entropy(net(inputs), labels)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -73,11 +75,20 @@ def tapes(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fitted(teacher, tapes):
     return fit_shared(teacher, [tapes / "tape0.wav", tapes / "tape1.wav"], hop_s=0.05,
-                      passes=2, steps=100, lr=3e-3, block_frames=64, device="cpu",
+                      passes=2, steps=200, lr=1e-3, block_frames=64, device="cpu",
                       progress=False)
 
 
 def test_fitting_brings_shared_scores_close_to_exact_on_unseen_audio(teacher, fitted, tapes):
+    """Fitted shared scores follow exact mode on unseen audio far better than unfitted ones.
+
+    torch picks convolution kernels per processor and per thread count, and SGD amplifies
+    their rounding, so the figures move between machines. Measured over 5 seeds (teacher,
+    tapes and fit) x 1 and 2 threads on an AVX2 EPYC: mean |log-odds - exact| fell to
+    0.22-0.44 of the unfitted value, mean |p - exact| to 0.18-0.30, the fit loss to
+    0.11-0.50 of its start. The assertions leave at least 0.15 of room over the worst.
+    Correlation is not asserted: with a teacher that rarely fires it moved either way.
+    """
     held_out = tapes / "held_out.wav"
     exact = predict_scores(teacher, held_out, hop_s=0.05, device="cpu", progress=False)
     rough = predict_scores(teacher, held_out, hop_s=0.05, device="cpu", mode="shared",
@@ -89,11 +100,11 @@ def test_fitting_brings_shared_scores_close_to_exact_on_unseen_audio(teacher, fi
     before = np.mean(np.abs(_log_odds(rough) - _log_odds(exact)))
     after = np.mean(np.abs(_log_odds(fast) - _log_odds(exact)))
     assert after < 0.6 * before, (before, after)
-    corr_before = np.corrcoef(_log_odds(rough), _log_odds(exact))[0, 1]
-    corr_after = np.corrcoef(_log_odds(fast), _log_odds(exact))[0, 1]
-    assert corr_after > max(0.45, corr_before + 0.25), (corr_before, corr_after)
+    p_before = np.mean(np.abs(rough["p_target"] - exact["p_target"]))
+    p_after = np.mean(np.abs(fast["p_target"] - exact["p_target"]))
+    assert p_after < 0.5 * p_before, (p_before, p_after)
     record = fitted.provenance["shared_fit"]
-    assert record["final_loss"] < 0.5 * record["first_loss"]
+    assert record["final_loss"] < 0.7 * record["first_loss"]
 
 
 def test_fit_leaves_the_original_alone_and_records_itself(teacher, fitted):
@@ -103,9 +114,34 @@ def test_fit_leaves_the_original_alone_and_records_itself(teacher, fitted):
     assert not all(torch.equal(v, original[k]) for k, v in fitted.network.state_dict().items())
     assert "shared_fit" not in teacher.provenance
     record = fitted.provenance["shared_fit"]
-    assert record["passes"] == 2 and record["steps"] == 100 and record["recordings"] == 2
+    assert record["passes"] == 2 and record["steps"] == 200 and record["recordings"] == 2
     assert fitted.classes == teacher.classes and fitted.window_s == teacher.window_s
     assert not fitted.network.training
+
+
+def test_fit_back_propagates_in_the_default_memory_layout(bundle, tapes):
+    """Fitting back-propagates, so no convolution it trains sees channels-last weights or
+    inputs on the CPU (oneDNN's channels-last convolution backward corrupts the heap on some
+    AVX-512 processors; prediction, which has no backward, may use it)."""
+    from torch.nn.modules.module import register_module_forward_pre_hook
+
+    layouts = []
+
+    def record(module, args):
+        if isinstance(module, torch.nn.Conv2d) and torch.is_grad_enabled():
+            w, x = module.weight, args[0]
+            layouts.append(w.is_contiguous(memory_format=torch.channels_last)
+                           and not w.is_contiguous()
+                           or x.is_contiguous(memory_format=torch.channels_last)
+                           and not x.is_contiguous())
+
+    handle = register_module_forward_pre_hook(record)
+    try:
+        fit_shared(bundle, tapes / "tape0.wav", hop_s=0.05, steps=2, block_frames=64,
+                   device="cpu", progress=False)
+    finally:
+        handle.remove()
+    assert layouts and not any(layouts)
 
 
 def test_fitted_model_round_trips_and_uses_its_passes(fitted, tapes, tmp_path):

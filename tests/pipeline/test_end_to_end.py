@@ -187,3 +187,29 @@ def test_killed_twice_then_rerun_equals_uninterrupted(baseline, corpora, tmp_pat
     _no_partial_files(out)
     reference = (baseline[0] / "BENCHMARK" / "metrics.csv").read_bytes()
     assert (out / "BENCHMARK" / "metrics.csv").read_bytes() == reference
+
+
+def test_fit_shared_on_the_small_demo_model_exits_cleanly(baseline, corpora, tmp_path):
+    """``alpacaspot fit-shared`` on the demo's windows model, in its own process.
+
+    A heap corruption in the backward pass (oneDNN's channels-last convolution backward on
+    some AVX-512 processors) aborts the process with SIGABRT (exit 134 / -6) rather than
+    raising, so only a subprocess can see it; the exit status must be 0 and the fitted model
+    must load.
+    """
+    from alpacaspot.models import load_model
+
+    out, _ = baseline
+    model = out / "TRAINING" / "runs" / "models" / "windows_w8" / "models" / "model.pt"
+    tapes = sorted(p for p in (out / "corpora" / "train").iterdir()
+                   if p.is_dir() and any(p.glob("*.wav")) and p.name != "zz_broken")[:2]
+    assert tapes, "the small demo's training corpus has no tape folders"
+    fitted = tmp_path / "model_shared.pt"
+    console = Path(sys.executable).with_name("alpacaspot")
+    cmd = [str(console), "fit-shared", str(model), *map(str, tapes),
+           "-o", str(fitted), "--steps", "30", "--passes", "2", "--device", "cpu"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False,
+                          env=dict(os.environ, OMP_NUM_THREADS="2"))
+    assert done.returncode == 0, (done.returncode, done.stderr[-3000:])
+    record = load_model(fitted).provenance["shared_fit"]
+    assert record["steps"] == 30 and record["passes"] == 2
