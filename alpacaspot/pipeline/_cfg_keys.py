@@ -1,41 +1,43 @@
-"""The predict.cfg / eval.cfg values the benchmark factory writes for one tag."""
+"""The predict.cfg / eval.cfg values the benchmark factory writes for one tag.
+
+The keys come from their owners: :mod:`alpacaspot.detect.cfg` (torch-free) for the cfg kinds,
+:class:`~alpacaspot.events.PostprocessConfig` for every post-processing line of an eval.cfg.
+"""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from alpacaspot.detect.cfg import EVALUATE_EXTRA_KEYS, PREDICT_EXTRA_KEYS
+from alpacaspot.events import PostprocessConfig
 from alpacaspot.io.animalspot import write_cfg
 from alpacaspot.pipeline.variants import BenchmarkVariant
 
 __all__ = ["predict_values", "eval_values", "predict_extra_keys", "eval_extra_keys"]
 
-_PREDICT_EXTRA_FALLBACK: tuple[str, ...] = ("scores_dir", "input_root")
-_EVAL_EXTRA_FALLBACK: tuple[str, ...] = ("scores_dir", "corpus_root", "sequence_len", "hop")
-
-
-def _detect_keys(name: str, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    """Extra cfg keys as the detection layer defines them (torch-free module), else fallback."""
-    for module in ("alpacaspot.detect.cfg",):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        keys = getattr(mod, name, None)
-        if keys is not None:
-            return tuple(keys)
-    return fallback
-
 
 def predict_extra_keys() -> tuple[str, ...]:
-    """Keys a predict.cfg may hold beyond ANIMAL-SPOT's."""
-    return _detect_keys("PREDICT_EXTRA_KEYS", _PREDICT_EXTRA_FALLBACK)
+    """Keys a predict.cfg may hold beyond ANIMAL-SPOT's.
+
+    Examples
+    --------
+    >>> "scores_dir" in predict_extra_keys()
+    True
+    """
+    return PREDICT_EXTRA_KEYS
 
 
 def eval_extra_keys() -> tuple[str, ...]:
-    """Keys an eval.cfg may hold beyond ANIMAL-SPOT's."""
-    return _detect_keys("EVALUATE_EXTRA_KEYS", _EVAL_EXTRA_FALLBACK)
+    """Keys an eval.cfg may hold beyond ANIMAL-SPOT's.
+
+    Examples
+    --------
+    >>> "method" in eval_extra_keys()
+    True
+    """
+    return EVALUATE_EXTRA_KEYS
 
 
 def _num(x: float) -> str:
@@ -55,25 +57,34 @@ def predict_values(path: Path, *, model_path: Path, corpus_root: Path, run_dir: 
         "hop": _num(variant.hop),
         "threshold": _num(variant.threshold),
     }
-    optional = {"input_root": str(corpus_root), "scores_dir": str(scores_dir)}
-    values.update({k: v for k, v in optional.items() if k in extra})
+    values.update({"input_root": str(corpus_root), "scores_dir": str(scores_dir)})
     write_cfg(path, values, kind="predict", extra_keys=extra)
     return path
 
 
 def eval_values(path: Path, *, corpus_root: Path, run_dir: Path, scores_dir: Path,
-                variant: BenchmarkVariant, postprocess: dict[str, Any] | None = None) -> Path:
-    """Write one tag's eval.cfg (with the variants file's post-processing) and return it."""
-    extra = eval_extra_keys()
+                variant: BenchmarkVariant,
+                postprocess: PostprocessConfig | Mapping[str, Any] | None = None) -> Path:
+    """Write one tag's eval.cfg and return its path.
+
+    The post-processing lines come from ``postprocess`` (a config, or the variants file's
+    block of cfg keys) with the variant's threshold; ``method=`` is always written, so the cfg
+    never falls back to ANIMAL-SPOT's default.
+    """
+    if postprocess is None or isinstance(postprocess, PostprocessConfig):
+        config = postprocess or PostprocessConfig()
+    else:
+        config = PostprocessConfig.from_mapping(postprocess)
+    post = config.replace(threshold=variant.threshold).to_cfg_items()
     values: dict[str, str | bool | None] = {
         "prediction_dir": str(run_dir / "prediction"),
         "output_dir": str(run_dir / "evaluation"),
-        "threshold": _num(variant.threshold),
+        "threshold": post.pop("threshold"),
+        "scores_dir": str(scores_dir),
+        "corpus_root": str(corpus_root),
+        "sequence_len": _num(variant.seq_len),
+        "hop": _num(variant.hop),
+        **post,
     }
-    optional = {"scores_dir": str(scores_dir), "corpus_root": str(corpus_root),
-                "sequence_len": _num(variant.seq_len), "hop": _num(variant.hop)}
-    for key, value in (postprocess or {}).items():
-        optional[key] = value if isinstance(value, str) else _num(float(value))
-    values.update({k: v for k, v in optional.items() if k in extra})
-    write_cfg(path, values, kind="evaluate", extra_keys=extra)
+    write_cfg(path, values, kind="evaluate", extra_keys=eval_extra_keys())
     return path

@@ -201,6 +201,7 @@ def benchmark_factory(
     arrays: dict[str, JobArray] = {}
     scripts: dict[str, Path] = {}
     tags: dict[str, tuple[str, ...]] = {}
+    post = bv.postprocess_config
     for model, model_path in model_files.items():
         groups: dict[str, list[BenchmarkVariant]] = {}
         for v in bv.variants:
@@ -216,7 +217,7 @@ def benchmark_factory(
                 predict_values(predict_cfg, model_path=model_path, corpus_root=corpus,
                                run_dir=run_dir, scores_dir=scores, variant=v)
                 eval_values(tag_dir / "eval.cfg", corpus_root=corpus, run_dir=run_dir,
-                            scores_dir=scores, variant=v, postprocess=bv.postprocess)
+                            scores_dir=scores, variant=v, postprocess=post)
                 first_cfg = first_cfg or predict_cfg
             assert first_cfg is not None
             commands.append(wrapped_command(

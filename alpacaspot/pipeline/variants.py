@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from alpacaspot.errors import ConfigError
+from alpacaspot.events import PostprocessConfig
 from alpacaspot.io.animalspot import TRAIN_KEYS
 from alpacaspot.io.layout import format_tag, scores_key
 from alpacaspot.pipeline.slurm_settings import SlurmSettings, parse_slurm_block
@@ -241,18 +242,32 @@ class BenchmarkVariant:
 @dataclass(frozen=True)
 class BenchmarkVariants:
     """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings, and the
-    post-processing options every evaluation uses (keys of :data:`POSTPROCESS_KEYS`)."""
+    post-processing options every evaluation uses (keys of :data:`POSTPROCESS_KEYS`, the
+    eval.cfg keys of :class:`~alpacaspot.events.PostprocessConfig`; validated)."""
 
     path: Path | None
     variants: tuple[BenchmarkVariant, ...]
     slurm: dict[str, SlurmSettings] = field(repr=False)
     postprocess: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def postprocess_config(self) -> PostprocessConfig:
+        """The ``postprocess`` block as a config (no threshold: each variant has its own).
 
-#: Options of ``scores_to_events`` a benchmark variants file may set for every evaluation.
-POSTPROCESS_KEYS: tuple[str, ...] = (
-    "method", "curve", "low_threshold", "min_duration_s", "merge_gap_s", "max_duration_s",
-)  # fmt: skip
+        Examples
+        --------
+        >>> v = parse_benchmark_variants({"postprocess": {"curve": "centre"},
+        ...     "variants": [{"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}]})
+        >>> v.postprocess_config.curve
+        'centre'
+        """
+        return PostprocessConfig.from_mapping(self.postprocess, path=self.path)
+
+
+#: Post-processing keys a benchmark variants file may set for every evaluation: the eval.cfg
+#: keys of :class:`~alpacaspot.events.PostprocessConfig` except ``threshold`` (per variant).
+POSTPROCESS_KEYS: tuple[str, ...] = tuple(
+    k for k in PostprocessConfig.cfg_keys() if k != "threshold")
 
 
 def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
@@ -268,6 +283,10 @@ def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ConfigError(f"postprocess.{key}: expected a string or a number, got "
                               f"{value!r}", path=p)
+    try:
+        PostprocessConfig.from_mapping(block)
+    except ConfigError as exc:
+        raise ConfigError(f"postprocess.{exc.message}", path=p) from None
     return dict(block)
 
 
