@@ -18,6 +18,7 @@ import logging
 import sys
 from dataclasses import replace
 
+from alpacaspot.cluster import executor_names
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.pipeline.demo import demo_spec, results_table
 from alpacaspot.pipeline.run import run_pipeline
@@ -26,7 +27,7 @@ from alpacaspot.pipeline.run import run_pipeline
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="demo_run", help="output folder")
-    parser.add_argument("--executor", choices=["local", "slurm"], default="local")
+    parser.add_argument("--executor", choices=executor_names(), default="local")
     parser.add_argument("--budget", choices=["full", "small"], default=None,
                         help="default: $ALPACASPOT_DEMO_BUDGET or full")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")

@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text
+from alpacaspot.cluster.base import BaseExecutor, JobId, register_executor
 from alpacaspot.cluster.jobarray import JobArray
 from alpacaspot.errors import ClusterError
 
@@ -35,8 +36,10 @@ def _as_ids(after: int | Iterable[int] | None) -> list[int]:
     return [int(a) for a in after]
 
 
-class LocalExecutor:
+class LocalExecutor(BaseExecutor):
     """Job arrays in local processes, with the interface of :class:`SlurmExecutor`.
+
+    Registered as ``"local"``; ``submit`` returns when every task has ended.
 
     Parameters
     ----------
@@ -52,11 +55,14 @@ class LocalExecutor:
     >>> ex = LocalExecutor()
     >>> arr = JobArray("hi", ["true", "exit 3"], log_dir=tempfile.mkdtemp())
     >>> job = ex.submit(arr)
-    >>> ex.status(job)
+    >>> ex.state(job)
     {0: 'COMPLETED', 1: 'FAILED'}
     >>> ex.exit_codes(job)
     {0: 0, 1: 3}
     """
+
+    blocking = True
+    scheduler = None
 
     def __init__(self, *, max_workers: int | None = None, env: dict[str, str] | None = None):
         self.max_workers = max_workers
@@ -74,7 +80,7 @@ class LocalExecutor:
         *,
         after: int | Iterable[int] | None = None,
         tasks: Sequence[int] | None = None,
-    ) -> int:
+    ) -> JobId:
         """Run the array's tasks (all, or ``tasks``) and return a local job id.
 
         Raises :class:`~alpacaspot.errors.ClusterError` when a job in ``after`` is unknown or
@@ -129,7 +135,7 @@ class LocalExecutor:
                     _log.warning("job %d task %d exited %d (see %s)", job_id, task, rc,
                                  array.log_paths(job_id, task)[1])
         self._codes[job_id] = dict(sorted(codes.items()))
-        return job_id
+        return self._job(job_id)
 
     def _known(self, job_id: int) -> dict[int, int]:
         try:
@@ -141,14 +147,17 @@ class LocalExecutor:
         """Exit status of every task of a finished local job."""
         return dict(self._known(job_id))
 
-    def status(self, job_id: int) -> dict[int, str]:
+    def state(self, job_id: int) -> dict[int, str]:
         """Slurm-style state per task: ``COMPLETED`` or ``FAILED``."""
         return {t: "COMPLETED" if rc == 0 else "FAILED" for t, rc in self._known(job_id).items()}
 
     def wait(self, job_id: int, **_: object) -> dict[int, str]:
-        """Local jobs have finished when ``submit`` returns; the same as :meth:`status`."""
-        return self.status(job_id)
+        """Local jobs have finished when ``submit`` returns; the same as :meth:`state`."""
+        return self.state(job_id)
 
     def cancel(self, job_id: int, tasks: Sequence[int] | None = None) -> None:
         """Nothing to cancel: local jobs are finished when ``submit`` returns."""
         self._known(job_id)
+
+
+register_executor("local", LocalExecutor)

@@ -17,19 +17,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from alpacaspot._atomic import atomic_write_text
+from alpacaspot.cluster.base import ACTIVE_STATES, BaseExecutor, JobId, register_executor
 from alpacaspot.cluster.jobarray import JobArray
 from alpacaspot.errors import ClusterError
 
 __all__ = ["SlurmExecutor", "ACTIVE_STATES", "dependency_spec"]
 
 _log = logging.getLogger(__name__)
-
-#: States of a task that has not finished yet.
-ACTIVE_STATES = frozenset(
-    {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING",
-     "STAGE_OUT", "SIGNALING", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD", "STOPPED"}
-)
-
 
 def dependency_spec(after: int | Iterable[int] | None) -> str | None:
     """``afterok:<id>:<id>`` for whole jobs (arrays), or ``None``.
@@ -52,8 +46,8 @@ def dependency_spec(after: int | Iterable[int] | None) -> str | None:
         raise ClusterError(f"job dependencies must be job ids (ints), got {ids!r}") from None
 
 
-class SlurmExecutor:
-    """Job arrays on Slurm.
+class SlurmExecutor(BaseExecutor):
+    """Job arrays on Slurm (registered as ``"slurm"``); ``submit`` returns at once.
 
     Parameters
     ----------
@@ -82,6 +76,8 @@ class SlurmExecutor:
         extra_args: Sequence[str] = (),
         poll_s: float = 2.0,
     ) -> None:
+        self.blocking = False
+        self.scheduler = "slurm"
         self.sbatch = sbatch
         self.squeue = squeue
         self.scontrol = scontrol
@@ -141,7 +137,7 @@ class SlurmExecutor:
         *,
         after: int | Iterable[int] | None = None,
         tasks: Sequence[int] | None = None,
-    ) -> int:
+    ) -> JobId:
         """Submit the array (all tasks, or only ``tasks``); return the job id at once.
 
         ``after`` holds job ids that must complete successfully first (``afterok``).
@@ -156,7 +152,7 @@ class SlurmExecutor:
             )
         job_id = int(first.split(";")[0])
         _log.info("submitted %s as job %d (%s)", array.name, job_id, path)
-        return job_id
+        return self._job(job_id)
 
     # -- state ------------------------------------------------------------------------------
     def _squeue(self, job_id: int) -> dict[int, tuple[str, str]] | None:
@@ -199,7 +195,7 @@ class SlurmExecutor:
             )
         return dict(sorted(states.items()))
 
-    def status(self, job_id: int) -> dict[int, str]:
+    def state(self, job_id: int) -> dict[int, str]:
         """State per array task (``PENDING``, ``RUNNING``, ``COMPLETED``, ``FAILED``, ...)."""
         return {t: s for t, (s, _) in self._states(job_id).items()}
 
@@ -210,7 +206,7 @@ class SlurmExecutor:
         timeout_s: float | None = None,
         cancel_unsatisfiable: bool = True,
     ) -> dict[int, str]:
-        """Block until every task has ended; return :meth:`status`.
+        """Block until every task has ended; return :meth:`state`.
 
         Tasks pending with ``DependencyNeverSatisfied`` would wait forever; they are cancelled
         (``cancel_unsatisfiable``) or reported with a :class:`ClusterError`.
@@ -241,3 +237,6 @@ class SlurmExecutor:
         proc = self._run([self.scancel, *targets], what="scancel")
         if proc.returncode != 0:
             raise ClusterError(f"scancel {' '.join(targets)} failed: {proc.stderr.strip()}")
+
+
+register_executor("slurm", SlurmExecutor)

@@ -15,6 +15,12 @@ from alpacaspot.evaluate.metrics import (
     per_group_metrics,
     prf,
 )
+from alpacaspot.evaluate.report import (
+    BenchmarkReport,
+    DetectionView,
+    benchmark_report,
+    results_table,
+)
 from alpacaspot.evaluate.runs import (
     attach_tapes,
     discover_runs,
@@ -32,10 +38,13 @@ from alpacaspot.evaluate.sweep import (
 )
 
 __all__ = [
+    "BenchmarkReport",
     "CRITERIA",
+    "DetectionView",
     "Matching",
     "attach_tapes",
     "average_precision",
+    "benchmark_report",
     "count_correlation",
     "criterion_name",
     "default_tape",
@@ -53,6 +62,7 @@ __all__ = [
     "parse_tag",
     "per_group_metrics",
     "prf",
+    "results_table",
     "scores_dir",
     "summarize_sweep",
     "sweep_thresholds",

@@ -112,7 +112,7 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
 
 
 def results_table(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFrame:
-    """Best F1 per model: its tag, AP, F1-best threshold and median boundary errors.
+    """Best F1 per model (see :func:`alpacaspot.evaluate.report.best_per_model`).
 
     Examples
     --------
@@ -121,16 +121,9 @@ def results_table(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFr
     >>> results_table(m)["tag"].tolist()
     ['t2']
     """
-    rows = metrics
-    if "criterion" in metrics:
-        rows = metrics[metrics["criterion"].astype(str).str.startswith(criterion)]
-    if rows.empty:
-        return rows
-    best = rows.sort_values(["model", "f1", "tag"], ascending=[True, False, True])
-    best = best.groupby("model", sort=True).head(1)
-    wanted = ["model", "tag", "criterion", "f1", "precision", "recall", "ap", "best_threshold",
-              "median_dstart_ms", "median_dend_ms"]
-    return best[[c for c in wanted if c in best.columns]].reset_index(drop=True)
+    from alpacaspot.evaluate.report import best_per_model
+
+    return best_per_model(metrics, criterion=criterion)
 
 
 def run_demo(out: str | os.PathLike[str] = "demo_run", *, budget: str | None = None,

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from alpacaspot._atomic import atomic_write_text
+from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError
 
 __all__ = ["PipelineSpec", "PipelineResult", "run_pipeline"]
@@ -52,8 +51,9 @@ class PipelineSpec:
         The benchmark variants file's content.
     target_labels : tuple of str
         Ground-truth labels the detector looks for.
-    executor : {"local", "slurm"}
-        Where the job arrays run.
+    executor : str
+        Where the job arrays run: a registered executor's name (``"local"``, ``"slurm"``;
+        see :func:`alpacaspot.cluster.get_executor`).
     training_corpus_root, benchmark_corpus_root : path, optional
         Use existing corpora instead of generating synthetic ones.
     post : dict
@@ -163,7 +163,7 @@ def _write_json(path: Path, content: Any) -> Path:
     return path
 
 
-def _submit(executor: Any, arrays: list[Any], after: list[int] | None) -> list[int]:
+def _submit(executor: Executor, arrays: list[Any], after: list[int] | None) -> list[int]:
     ids = [executor.submit(array, after=after or None) for array in arrays]
     return ids
 
@@ -174,12 +174,10 @@ def _require_slurm_ready(root: Path, stage: str) -> None:
     require_ok(root, stage, pending=True, slurm=True)
 
 
-def _check_jobs(executor: Any, ids: list[int], what: str) -> None:
-    from alpacaspot.cluster import failed_tasks
-
+def _check_jobs(executor: Executor, ids: list[int], what: str) -> None:
     for job in ids:
         executor.wait(job)
-        failed = failed_tasks(executor, job)
+        failed = executor.failed_tasks(job)
         if failed:
             raise ClusterError(f"{what}: job {job} tasks {failed} failed; see the logs under "
                                "TRAINING/jobs/logs or BENCHMARK/jobs/logs and re-run the "
@@ -202,7 +200,6 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     >>> from alpacaspot.pipeline.demo import demo_spec
     >>> result = run_pipeline(demo_spec("demo_run"))  # doctest: +SKIP
     """
-    from alpacaspot.cluster import get_executor
     from alpacaspot.data import prepare_datasets
     from alpacaspot.evaluate import evaluate_benchmark
     from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
@@ -239,25 +236,25 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     train_plan = steps.run("training_factory",
                            lambda: training_factory(variants_path, root=root,
                                                            check=spec.check))
-    if spec.check and spec.executor == "slurm":
+    if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "train")
     train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
-    if spec.executor == "local":
+    if executor.blocking:
         _check_jobs(executor, train_ids, "training")
 
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
         bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
         check=spec.check))
-    if spec.check and spec.executor == "slurm":
+    if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "benchmark")
     pred_ids = steps.run("predict", lambda: _submit(
         executor, list(bench_plan.predict_arrays.values()), train_ids))
-    if spec.executor == "local":
+    if executor.blocking:
         _check_jobs(executor, pred_ids, "prediction")
 
     eval_plan = steps.run("eval_factory", lambda: eval_factory(root / "BENCHMARK",
                                                                  check=spec.check))
-    if spec.check and spec.executor == "slurm":
+    if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "evaluate")
     eval_ids = steps.run("evaluate", lambda: _submit(
         executor, list(eval_plan.arrays.values()), pred_ids))
@@ -286,17 +283,9 @@ def _post(kwargs: Mapping[str, Any]) -> Callable[[pd.DataFrame, float], pd.DataF
 
 
 def _analysis(root: Path, metrics_path: Path) -> tuple[Path, ...]:
-    script = Path(__file__).resolve().parents[2] / "examples" / "metrics_analysis.py"
-    figures = root / "BENCHMARK" / "figures"
-    if not script.is_file():
-        _log.warning("analysis notebook %s not found; no plots drawn", script)
-        return ()
-    env = dict(os.environ, MPLBACKEND="Agg")
-    done = subprocess.run([sys.executable, str(script), "--metrics", str(metrics_path),
-                           "--figures", str(figures)], env=env, capture_output=True, text=True,
-                          check=False)
-    (root / "logs" / "analysis.out").write_text(done.stdout + done.stderr)
-    if done.returncode != 0:
-        raise ClusterError(f"the analysis notebook failed (exit {done.returncode}); see "
-                           f"{root / 'logs' / 'analysis.out'}")
-    return tuple(sorted(figures.glob("*.png")))
+    from alpacaspot.evaluate.report import benchmark_report
+
+    report = benchmark_report(metrics_path, root / "BENCHMARK" / "figures")
+    figures = ", ".join(p.name for p in report.figures)
+    atomic_write_text(root / "logs" / "analysis.out", f"{report.table}\nfigures: {figures}\n")
+    return report.figures
