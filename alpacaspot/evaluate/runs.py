@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from alpacaspot.errors import ConfigError
-from alpacaspot.io.layout import default_tape, format_tag, parse_tag
+from alpacaspot.io.layout import default_tape, format_tag, parse_tag, scores_key
 from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
 from alpacaspot.io.tables import read_table
 
@@ -130,8 +130,7 @@ def scores_dir(runs_root: str | os.PathLike[str], model: str, seq_s: float,
     >>> scores_dir("runs", "m1", 0.4, 0.05).as_posix()
     'runs/m1/scores/len400_hop050'
     """
-    return Path(runs_root) / model / "scores" / (
-        f"len{round(seq_s * 1000):03d}_hop{round(hop_s * 1000):03d}")
+    return Path(runs_root) / model / "scores" / scores_key(seq_s, hop_s)
 
 
 def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:

@@ -1,9 +1,9 @@
 """Threshold sweeps over stored window scores: PR curve, average precision, best threshold.
 
 Prediction stores per-window scores once; every threshold is then CPU work. The
-post-processing (window scores -> events) is a callable ``post(scores, threshold)``, e.g.
-``functools.partial(alpacaspot.detect.scores_to_events, method="refined")`` wrapped to take
-the threshold, so this package stays independent of the detector.
+post-processing (window scores -> events) is a :class:`~alpacaspot.events.PostprocessConfig`
+(its threshold is replaced by each swept one) or any callable ``post(scores, threshold)``;
+this package stays independent of the detector and of torch.
 """
 
 from __future__ import annotations
@@ -17,11 +17,35 @@ from tqdm.auto import tqdm
 from alpacaspot.errors import ConfigError
 from alpacaspot.evaluate.matching import match_events
 from alpacaspot.evaluate.metrics import metrics_from_matching
+from alpacaspot.events import PostprocessConfig, scores_to_events
 
 __all__ = ["PostProcess", "sweep_thresholds", "average_precision", "summarize_sweep",
-           "default_thresholds"]
+           "default_thresholds", "threshold_post"]
 
 PostProcess = Callable[[pd.DataFrame, float], pd.DataFrame]
+
+
+def threshold_post(config: PostprocessConfig | PostProcess) -> PostProcess:
+    """``post(scores, threshold)`` from a post-processing config (a callable is returned as is).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> post = threshold_post(PostprocessConfig(method="animalspot"))
+    >>> s = pd.DataFrame({"recording": "a", "window": [0, 1], "begin_s": [0.0, 1.0],
+    ...                   "end_s": [1.0, 2.0], "p_target": [0.9, 0.2]})
+    >>> len(post(s, 0.5)), len(post(s, 0.1))
+    (1, 1)
+    """
+    if isinstance(config, PostprocessConfig):
+        def post(scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
+            return scores_to_events(scores, config, threshold=threshold)
+
+        return post
+    if not callable(config):
+        raise ConfigError("post must be a PostprocessConfig or a callable "
+                          "post(scores, threshold) -> events")
+    return config
 
 
 def default_thresholds() -> np.ndarray:
@@ -85,7 +109,7 @@ def sweep_thresholds(
     window_scores: pd.DataFrame,
     thresholds: Iterable[float] | None = None,
     *,
-    post: PostProcess,
+    post: PostprocessConfig | PostProcess,
     criterion: str = "iou",
     iou: float = 0.4,
     collar_s: float | None = None,
@@ -105,7 +129,8 @@ def sweep_thresholds(
         dropped (restrict ``gt`` beforehand to make misses count).
     thresholds : iterable of float, optional
         Score thresholds; :func:`default_thresholds` by default.
-    post : callable
+    post : PostprocessConfig or callable
+        The post-processing (a config's threshold is replaced by each swept one), or
         ``post(scores, threshold) -> events``.
     criterion, iou, collar_s, offset_collar_pct, by
         Matching rule (``iou`` is the IoU threshold), as for :func:`match_events`.
@@ -135,8 +160,7 @@ def sweep_thresholds(
         np.asarray(list(thresholds), dtype=np.float64))
     if len(ths) == 0 or not np.all(np.isfinite(ths)):
         raise ConfigError(f"thresholds must be finite numbers, got {ths!r}")
-    if not callable(post):
-        raise ConfigError("post must be a callable post(scores, threshold) -> events")
+    post = threshold_post(post)
     scored = set(window_scores["recording"].astype(str).unique())
     gt = gt[gt["recording"].astype(str).isin(scored)].reset_index(drop=True)
     rows = []

@@ -42,3 +42,20 @@ def test_sweep_rejects_bad_thresholds():
     scores = pd.concat(make_scores(truth, seed=1, noise=0.7).values(), ignore_index=True)
     with pytest.raises(ConfigError, match="thresholds"):
         sweep_thresholds(truth, scores, [np.nan], post=post_threshold)
+
+
+def test_sweep_takes_a_postprocess_config():
+    from alpacaspot.events import PostprocessConfig, scores_to_events
+
+    truth = make_truth()
+    hums = truth[truth["label"] == "hum"].reset_index(drop=True)
+    scores = pd.concat(make_scores(truth, seed=1, noise=0.7).values(), ignore_index=True)
+    config = PostprocessConfig(method="refined", curve="centre", merge_gap_s=0.1)
+    by_config = sweep_thresholds(hums, scores, [0.5, 0.8], post=config)
+    by_callable = sweep_thresholds(
+        hums, scores, [0.5, 0.8],
+        post=lambda s, th: scores_to_events(s, threshold=th, curve="centre", merge_gap_s=0.1))
+    pd.testing.assert_frame_equal(by_config, by_callable)
+    assert by_config["tp"].sum() > 0
+    with pytest.raises(ConfigError, match="post must be"):
+        sweep_thresholds(hums, scores, [0.5], post="refined")
