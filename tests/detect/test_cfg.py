@@ -58,3 +58,54 @@ def test_bad_evaluate_cfgs(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match) as info:
         read_evaluate_cfg(p)
     assert "eval.cfg" in str(info.value)
+
+
+def test_evaluate_cfg_without_method_keeps_animalspot_merging(tmp_path, caplog):
+    """An ANIMAL-SPOT eval.cfg (no method key) gives ANIMAL-SPOT's selections."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from alpacaspot.events import scores_to_events
+
+    p = _write(tmp_path / "eval.cfg", "prediction_dir=pred\noutput_dir=ev\nthreshold=0.9\n")
+    with caplog.at_level(logging.INFO, logger="alpacaspot.detect.cfg"):
+        s = read_evaluate_cfg(p)
+    assert s.method == "animalspot" and not s.method_from_cfg
+    assert "method=animalspot" in caplog.text
+    prob = np.array([0.1, 0.95, 0.2, 0.97, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.99])
+    i = np.arange(len(prob))
+    scores = pd.DataFrame({"recording": "a.wav", "window": i, "begin_s": i * 0.05,
+                           "end_s": i * 0.05 + 0.4, "p_noise": 1 - prob, "p_target": prob})
+    ev = scores_to_events(scores, s.postprocess)
+    assert ev[["begin_s", "end_s"]].values.tolist() == [[0.05, 0.55], [0.6, 1.0]]
+    assert "cnn_logit_mean" in ev.columns
+    named = _write(tmp_path / "e2.cfg", "scores_dir=s\noutput_dir=ev\nthreshold=0.9\n"
+                   "method=refined\n")
+    assert read_evaluate_cfg(named).method == "refined"
+    assert read_evaluate_cfg(named).method_from_cfg
+
+
+def test_refined_keys_without_method_are_named_as_ignored(tmp_path, caplog):
+    p = _write(tmp_path / "eval.cfg", "scores_dir=s\noutput_dir=ev\nthreshold=0.9\n"
+               "curve=centre\nmerge_gap_s=0.1\n")
+    s = read_evaluate_cfg(p)
+    assert s.method == "animalspot" and s.curve == "centre"
+    assert "curve" in caplog.text and "method=refined" in caplog.text
+
+
+def test_alpacaspot_writes_method_explicitly(tmp_path):
+    from alpacaspot.pipeline._cfg_keys import eval_values
+    from alpacaspot.pipeline.variants import BenchmarkVariant
+
+    v = BenchmarkVariant(0.4, 0.05, 0.9)
+    path = eval_values(tmp_path / "eval.cfg", corpus_root=tmp_path, run_dir=tmp_path / "run",
+                       scores_dir=tmp_path / "scores", variant=v)
+    assert "method=refined\n" in path.read_text()
+    s = read_evaluate_cfg(path)
+    assert (s.method, s.threshold, s.method_from_cfg) == ("refined", 0.9, True)
+    path = eval_values(tmp_path / "eval.cfg", corpus_root=tmp_path, run_dir=tmp_path / "run",
+                       scores_dir=tmp_path / "scores", variant=v,
+                       postprocess={"method": "animalspot"})
+    assert read_evaluate_cfg(path).method == "animalspot"
