@@ -220,7 +220,7 @@ def train(config: TrainConfig) -> TrainResult:
             ds.set_epoch(epoch)
             t_data = t_net = loss_sum = 0.0
             n_seen = n_correct = 0
-            t0 = time.perf_counter()
+            t0 = t_epoch = time.perf_counter()
             for x, y in loader(ds, config, epoch=epoch, train=True):
                 t1 = time.perf_counter()
                 t_data += t1 - t0
@@ -251,12 +251,15 @@ def train(config: TrainConfig) -> TrainResult:
                 break
             done_epochs = epoch + 1
             rest["next_epoch"] = done_epochs
+            train_loss = loss_sum / max(1, n_seen)
             if done_epochs % per_eval and done_epochs != config.max_train_epochs:
+                _log.info("epoch %d/%d: train loss %.4f, %.1f s", done_epochs,
+                          config.max_train_epochs, train_loss, time.perf_counter() - t_epoch)
                 continue
             val = evaluate_split(net, datasets["val"], config, device, classes, target)
             value = val[config.val_metric]
             row = {"epoch": done_epochs, "lr": opt.param_groups[0]["lr"],
-                   "train_loss": loss_sum / max(1, n_seen),
+                   "train_loss": train_loss,
                    "train_accuracy": n_correct / max(1, n_seen),
                    **{f"val_{k}": v for k, v in val.items()},
                    "data_s": round(t_data, 3), "net_s": round(t_net, 3)}
@@ -275,6 +278,11 @@ def train(config: TrainConfig) -> TrainResult:
                 if rest["evals_since_best"] >= stop_patience:
                     rest["stopped_early"] = True
             _write_history(config, rest["history"])
+            _log.info("epoch %d/%d: train loss %.4f, val loss %.4f, val %s %.4f%s, %.1f s",
+                      done_epochs, config.max_train_epochs, train_loss, val["loss"],
+                      config.val_metric, value,
+                      " (best)" if rest["best_epoch"] == done_epochs else "",
+                      time.perf_counter() - t_epoch)
             bar.set_postfix({config.val_metric: f"{value:.3f}"})
             save_checkpoint(ckpt_dir, _state(net, opt, scaler, rest),
                             keep=config.keep_checkpoints)

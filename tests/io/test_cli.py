@@ -1,4 +1,4 @@
-"""Tests of ``alpacaspot info`` (alpacaspot.io._cli)."""
+"""Tests of ``alpacaspot info`` (alpacaspot.cli.info) on files of the io layer."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def slurm() -> None:
 
 
 def _has_detect_cli() -> bool:
-    return importlib.util.find_spec("alpacaspot.detect._cli") is not None
+    return importlib.util.find_spec("alpacaspot.cli.predict") is not None
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_local_pipeline_and_rerun_skips(tmp_path: Path, corpora: Path) -> None:
     job = ex.submit(train.array)
     assert ex.status(job) == {0: "COMPLETED"}, ex.exit_codes(job)
     if not _has_detect_cli():
-        pytest.skip("alpacaspot.detect._cli (predict/evaluate commands) is not available")
+        pytest.skip("alpacaspot.cli.predict (predict/evaluate commands) is not available")
     bplan = benchmark_factory(bench, root / "benchmark_variants.json", root=root)
     pred = {m: ex.submit(a, after=job) for m, a in bplan.predict_arrays.items()}
     eplan = eval_factory(root / "BENCHMARK")
@@ -139,7 +139,7 @@ def test_slurm_pipeline_chained(tmp_path: Path, corpora: Path, slurm: None) -> N
         state = ex.wait(job, timeout_s=400)
         assert set(state.values()) == {"COMPLETED"}, (name, state)
     if not _has_detect_cli():
-        pytest.skip("alpacaspot.detect._cli is not available: only training ran on Slurm")
+        pytest.skip("alpacaspot.cli.predict is not available: only training ran on Slurm")
     _check_outputs(root, bplan.tags)
     # lose one evaluation; a re-submission of the whole array redoes only that task
     lost = root / "BENCHMARK/runs/v2" / bplan.tags["v2"][1] / "evaluation"

@@ -1,9 +1,12 @@
-"""``alpacaspot info <paths...>``: describe audio, tables, cfg files, logs and model files."""
+"""``alpacaspot info <paths...>``: describe audio, tables, cfg files, logs, models and folders.
+
+Audio, tables, prediction logs, predict and eval cfgs are described without torch; model
+files and training cfgs (whose extra keys the models package defines) load it.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Callable
@@ -14,6 +17,9 @@ from alpacaspot.errors import AlpacaspotError, SchemaError
 __all__ = ["run_info", "describe"]
 
 _log = logging.getLogger(__name__)
+
+_AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf",
+                   ".mp3")
 
 
 def _audio(path: Path) -> list[str]:
@@ -74,20 +80,78 @@ def _raven(path: Path) -> list[str]:
     return lines
 
 
+_CFG_COMMAND = {"train": "train", "predict": "predict", "evaluate": "evaluate"}
+
+
+def _cfg_kinds(path: Path) -> list[str]:
+    """Kinds to try, the one the file name suggests first (eval.cfg, predict.cfg, ...)."""
+    name = path.name.lower()
+    first = ("evaluate" if name.startswith("eval") else "predict" if name.startswith("pred")
+             else "train")
+    return [first] + [k for k in ("predict", "evaluate", "train") if k != first]
+
+
 def _cfg(path: Path) -> list[str]:
+    from alpacaspot.cli._keys import cfg_keys
     from alpacaspot.io.animalspot import CFG_KEYS, read_cfg
 
     errors = []
-    for kind in CFG_KEYS:
+    for kind in _cfg_kinds(path):
+        extra = [k for k in cfg_keys(kind) if k not in CFG_KEYS[kind]]
         try:
-            values = read_cfg(path, kind=kind)
+            values = read_cfg(path, kind=kind, extra_keys=extra)
         except AlpacaspotError as exc:
             errors.append(str(exc))
             continue
-        lines = [f"ANIMAL-SPOT {kind} cfg: {len(values)} keys"]
+        lines = [f"ANIMAL-SPOT {kind} cfg: {len(values)} keys "
+                 f"(run it with: alpacaspot {_CFG_COMMAND[kind]} {path.name})"]
         lines += [f"  {k} = {v}" for k, v in values.items()]
         return lines
-    raise AlpacaspotError("not a train, predict or evaluate cfg: " + errors[-1])
+    raise AlpacaspotError("not a train, predict or evaluate cfg: " + errors[0])
+
+
+_MARKERS: tuple[tuple[str, str], ...] = (
+    ("TRAINING", "pipeline root: TRAINING/ (training cfgs, jobs, runs)"),
+    ("BENCHMARK", "pipeline root: BENCHMARK/ (benchmark cfgs, jobs, runs, metrics)"),
+    ("corpus_index.parquet", "corpus: corpus_index.parquet indexes its recordings and events"),
+    ("variant_index.parquet", "dataset variant: variant_index.parquet lists its clips"),
+    ("train.csv", "dataset variant: train.csv, val.csv, test.csv"),
+    ("alpaca_server.cfg", "training cfg folder: alpaca_server.cfg"),
+    ("predict.cfg", "benchmark tag folder: predict.cfg"),
+    ("eval.cfg", "benchmark tag folder: eval.cfg"),
+    ("model.pt", "model folder: model.pt"),
+    ("prediction", "benchmark run: prediction/"),
+    ("evaluation", "benchmark run: evaluation/"),
+    ("metrics.csv", "benchmark metrics: metrics.csv"),
+)
+
+_KINDS: dict[str, str] = {
+    **{s: "audio" for s in sorted(set(_AUDIO_SUFFIXES))},
+    ".parquet": "Parquet tables", ".txt": "Raven tables or text", ".cfg": "cfg files",
+    ".log": "logs", ".pt": "model files", ".pk": "model files", ".pth": "model files",
+    ".csv": "CSV tables", ".json": "JSON files", ".png": "images",
+}
+
+
+def _folder(path: Path) -> list[str]:
+    files: list[Path] = []
+    n_dirs = 0
+    for p in sorted(path.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(path).parts):
+            continue
+        if p.is_dir():
+            n_dirs += 1
+        elif p.is_file():
+            files.append(p)
+    lines = [f"folder: {len(files)} file(s), {n_dirs} folder(s) inside"]
+    lines += [f"  {what}" for marker, what in _MARKERS if (path / marker).exists()]
+    counts: dict[str, int] = {}
+    for f in files:
+        kind = _KINDS.get(f.suffix.lower(), "other files")
+        counts[kind] = counts.get(kind, 0) + 1
+    if counts:
+        lines.append("  contents: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    return lines
 
 
 def _log_file(path: Path) -> list[str]:
@@ -107,10 +171,8 @@ def _log_file(path: Path) -> list[str]:
 
 
 def _model(path: Path) -> list[str]:
-    try:
-        models = importlib.import_module("alpacaspot.models")
-    except ImportError as exc:
-        raise AlpacaspotError(f"model files need alpacaspot.models ({exc})", path=path) from None
+    from alpacaspot import models
+
     bundle = models.load_model(path)
     cfg = bundle.spectrogram_config
     params = sum(p.numel() for p in bundle.network.parameters())
@@ -126,7 +188,6 @@ def _model(path: Path) -> list[str]:
     return lines
 
 
-_AUDIO = {".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf", ".mp3"}
 _HANDLERS: dict[str, Callable[[Path], list[str]]] = {
     ".parquet": _parquet,
     ".txt": _raven,
@@ -139,7 +200,8 @@ _HANDLERS: dict[str, Callable[[Path], list[str]]] = {
 
 
 def describe(path: str | Path) -> list[str]:
-    """Lines describing one file (audio, Parquet, Raven table, cfg, prediction log, model).
+    """Lines describing a file (audio, Parquet, Raven table, cfg, prediction log, model) or a
+    folder (what the pipeline made of it and the kinds of files inside).
 
     Raises
     ------
@@ -158,8 +220,10 @@ def describe(path: str | Path) -> list[str]:
     p = Path(path)
     if not p.exists():
         raise AlpacaspotError("file does not exist", path=p)
+    if p.is_dir():
+        return _folder(p)
     suffix = p.suffix.lower()
-    if suffix in _AUDIO:
+    if suffix in _AUDIO_SUFFIXES:
         return _audio(p)
     handler = _HANDLERS.get(suffix)
     if handler is None:

@@ -8,7 +8,6 @@ Thin drivers: argument handling and printing only; the work is in
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
 __all__ = ["run_check", "run_clean", "run_demo"]
@@ -85,6 +84,7 @@ def run_clean(args: argparse.Namespace) -> int:
 
 def run_demo(args: argparse.Namespace) -> int:
     """``alpacaspot demo [--out DIR]``: the whole pipeline on synthetic data."""
-    demo = importlib.import_module("alpacaspot.pipeline.demo")
-    result = demo.run_demo(out=getattr(args, "out", "demo_run"))
+    from alpacaspot.pipeline.demo import run_demo
+
+    result = run_demo(out=getattr(args, "out", "demo_run"))
     return result if isinstance(result, int) else 0
