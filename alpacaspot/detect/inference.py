@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
+from alpacaspot._atomic import remove_stale_partial_files
 from alpacaspot.detect._frontend import prefetch, single_window, window_batches
 from alpacaspot.detect._inputs import resolve_inputs, scores_path
 from alpacaspot.detect._runner import PRECISIONS, Runner, prepare_runner, resolve_device
@@ -256,6 +257,10 @@ def predict_scores(
                 failed[rec] = str(exc)
         total = sum(g.count for _, _, g in grids if g is not None)
         identity = _identity(bundle, mode, shared_passes) if out_dir is not None else {}
+        if out_dir is not None:
+            for folder in sorted({scores_path(out_dir, rec).parent for _, rec, _ in grids}):
+                for stale in remove_stale_partial_files(folder):
+                    _log.info("removed %s, left by a killed write", stale)
         bar = tqdm(total=total, unit="win", desc="predict",
                    disable=None if progress is None else not progress)
         with bar:
