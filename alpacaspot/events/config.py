@@ -82,7 +82,8 @@ class PostprocessConfig:
 
     method: str = field(default="refined", metadata=_meta(
         "method", "choice", "post-processing method (refined: hop-resolution runs with "
-        "hysteresis; animalspot: ANIMAL-SPOT's merging of whole windows)"))
+        "hysteresis; animalspot: ANIMAL-SPOT's merging of whole windows, what an eval.cfg "
+        "without method= gets)"))
     threshold: float | None = field(default=None, metadata=_meta(
         "threshold", "probability", "detection threshold on the target probability"))
     curve: str = field(default="mean", metadata=_meta(
