@@ -109,3 +109,28 @@ def test_alpacaspot_writes_method_explicitly(tmp_path):
                        scores_dir=tmp_path / "scores", variant=v,
                        postprocess={"method": "animalspot"})
     assert read_evaluate_cfg(path).method == "animalspot"
+
+
+def test_evaluate_command_logs_the_method_of_an_animalspot_cfg(tmp_path, caplog):
+    """``alpacaspot evaluate`` on an ANIMAL-SPOT eval.cfg merges as ANIMAL-SPOT and says so."""
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    from alpacaspot.cli import main
+    from alpacaspot.io import read_raven, write_table
+
+    prob = np.array([0.1, 0.95, 0.2, 0.97, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.99])
+    i = np.arange(len(prob))
+    write_table(pd.DataFrame({"recording": "a.wav", "window": i, "begin_s": i * 0.05,
+                              "end_s": i * 0.05 + 0.4, "p_noise": 1 - prob,
+                              "p_target": prob}), tmp_path / "scores" / "a.wav.parquet")
+    cfg = _write(tmp_path / "eval.cfg", "scores_dir=scores\noutput_dir=ev\nthreshold=0.9\n")
+    with caplog.at_level(logging.INFO):
+        assert main(["evaluate", str(cfg)]) == 0
+    assert "method=animalspot" in caplog.text
+    raven = (tmp_path / "ev" / "a.wav.selections.txt").read_text()
+    assert "CNN logit (mean)" in raven.splitlines()[0]
+    table = read_raven(tmp_path / "ev" / "a.wav.selections.txt")
+    assert len(table) == 2
