@@ -126,10 +126,10 @@ _MARKERS: tuple[tuple[str, str], ...] = (
 )
 
 _KINDS: dict[str, str] = {
-    **{s: "audio" for s in sorted(set(_AUDIO_SUFFIXES))},
-    ".parquet": "Parquet tables", ".txt": "Raven tables or text", ".cfg": "cfg files",
-    ".log": "logs", ".pt": "model files", ".pk": "model files", ".pth": "model files",
-    ".csv": "CSV tables", ".json": "JSON files", ".png": "images",
+    **{s: "audio file(s)" for s in sorted(set(_AUDIO_SUFFIXES))},
+    ".parquet": "Parquet table(s)", ".txt": "Raven table(s) or text", ".cfg": "cfg file(s)",
+    ".log": "log(s)", ".pt": "model file(s)", ".pk": "model file(s)", ".pth": "model file(s)",
+    ".csv": "CSV table(s)", ".json": "JSON file(s)", ".png": "image(s)",
 }
 
 
@@ -147,10 +147,11 @@ def _folder(path: Path) -> list[str]:
     lines += [f"  {what}" for marker, what in _MARKERS if (path / marker).exists()]
     counts: dict[str, int] = {}
     for f in files:
-        kind = _KINDS.get(f.suffix.lower(), "other files")
+        kind = _KINDS.get(f.suffix.lower(), "other file(s)")
         counts[kind] = counts.get(kind, 0) + 1
     if counts:
-        lines.append("  contents: " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        kinds = sorted(counts, key=str.lower)
+        lines.append("  contents: " + ", ".join(f"{counts[k]} {k}" for k in kinds))
     return lines
 
 
