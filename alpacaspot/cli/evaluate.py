@@ -53,7 +53,14 @@ def _tapes(corpus_root: Path | None) -> dict[str, str]:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Run an eval.cfg: stored window scores -> events -> the run's evaluation folder."""
+    """Run an eval.cfg: stored window scores -> events -> the run's evaluation folder.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_evaluate(argparse.Namespace(cfg="eval.cfg"))  # doctest: +SKIP
+    0
+    """
     cfg_path = Path(args.cfg)
     s = read_evaluate_cfg(cfg_path)
     _log.info("evaluate %s: post-processing method=%s%s, threshold=%s", cfg_path, s.method,

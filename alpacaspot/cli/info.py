@@ -237,7 +237,14 @@ def describe(path: str | Path) -> list[str]:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    """Print a description of each path in ``args.paths``; 2 if any could not be read."""
+    """Print a description of each path in ``args.paths``; 2 if any could not be read.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_info(argparse.Namespace(paths=["recording.wav", "BENCHMARK/"]))  # doctest: +SKIP
+    0
+    """
     status = 0
     for path in args.paths:
         try:

@@ -83,7 +83,14 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    """``alpacaspot demo [--out DIR]``: the whole pipeline on synthetic data."""
+    """``alpacaspot demo [--out DIR]``: the whole pipeline on synthetic data.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_demo(argparse.Namespace(out="demo_run"))  # doctest: +SKIP
+    0
+    """
     from alpacaspot.pipeline.demo import run_demo
 
     result = run_demo(out=getattr(args, "out", "demo_run"))

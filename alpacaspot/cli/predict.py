@@ -21,7 +21,17 @@ _log = logging.getLogger(__name__)
 
 
 def run_fit_shared(args: argparse.Namespace) -> int:
-    """Fit a model file to shared-mode prediction and write the fitted model file."""
+    """Fit a model file to shared-mode prediction and write the fitted model file.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_fit_shared(argparse.Namespace(  # doctest: +SKIP
+    ...     model="model.pt", audio=["rec/"], output="fit.pt",
+    ...     hop=0.05, passes=1, steps=400, lr=3e-4, seed=0, device="auto",
+    ...     num_threads=None))
+    0
+    """
     from alpacaspot.detect.shared_fit import fit_shared
     from alpacaspot.models import load_model, save_model
 
@@ -38,7 +48,14 @@ def run_fit_shared(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run a predict.cfg; 0 when every recording was scored, 1 when some were skipped."""
+    """Run a predict.cfg; 0 when every recording was scored, 1 when some were skipped.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_predict(argparse.Namespace(cfg="predict.cfg"))  # doctest: +SKIP
+    0
+    """
     from alpacaspot.detect.inference import predict_scores
     from alpacaspot.models import load_model
 
