@@ -32,6 +32,7 @@ from alpacaspot.events import PostprocessConfig, score_curve, scores_to_events, 
 __all__ = [
     "predict_scores",
     "fit_shared",
+    "calibrate",
     "scores_to_events",
     "PostprocessConfig",
     "score_curve",
@@ -59,6 +60,10 @@ def __getattr__(name: str) -> Any:
         from alpacaspot.detect.shared_fit import fit_shared
 
         return fit_shared
+    if name == "calibrate":
+        from alpacaspot.detect.calibrate import calibrate
+
+        return calibrate
     if name in ("write_evaluation", "benchmark_tag"):
         from alpacaspot.detect import runs
 

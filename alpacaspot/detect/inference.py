@@ -26,6 +26,8 @@ from alpacaspot.detect._inputs import resolve_inputs, scores_path
 from alpacaspot.detect._runner import PRECISIONS, Runner, prepare_runner, resolve_device
 from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AlpacaspotError, ConfigError
+from alpacaspot.evaluate.calibration import apply_temperature
+from alpacaspot.events import OPERATING_POINT_KEY
 from alpacaspot.io import audio_info, read_audio, read_table, read_table_metadata, write_table
 from alpacaspot.io.schemas import WINDOW_SCORES
 
@@ -71,6 +73,12 @@ def _identity(bundle: Any, mode: str, passes: int) -> dict[str, Any]:
     if mode == "shared":
         identity["shared_passes"] = int(passes)
     return identity
+
+
+def _operating_point(bundle: Any) -> dict[str, str]:
+    """The model's stored operating point as scores metadata (empty when it has none)."""
+    op = getattr(bundle, "operating_point", None)
+    return {} if op is None else {OPERATING_POINT_KEY: op.to_json()}
 
 
 def _stored(
@@ -202,7 +210,10 @@ def predict_scores(
         WINDOW_SCORES table (``recording, window, begin_s, end_s, p_<class>...``) of every
         recording that could be read, sorted by recording and window. Recordings that could
         not be read (corrupt, empty) are logged and skipped;
-        ``table.attrs["failed"]`` maps their names to the error message.
+        ``table.attrs["failed"]`` maps their names to the error message. Probabilities are
+        calibrated with the model's ``temperature``; a model with an operating point puts it
+        (JSON) in ``attrs["operating_point"]`` and in each stored file's metadata, so that
+        ``scores_to_events(scores)`` uses it, also on scores read back with ``load_scores``.
 
     Raises
     ------
@@ -301,10 +312,12 @@ def predict_scores(
                     _log.error("skipping recording %s: %s", rec, exc)
                     failed[rec] = str(exc)
                     continue
+                probs = apply_temperature(probs, float(getattr(bundle, "temperature", 1.0)))
                 table = _table(rec, grid, probs, classes)
                 if target is not None:
                     write_table(table, target, schema=WINDOW_SCORES,
-                                metadata={**identity, "hop_s": float(hop_s)})
+                                metadata={**identity, "hop_s": float(hop_s),
+                                          **_operating_point(bundle)})
                 tables.append(table)
     finally:
         if num_threads is not None:
@@ -312,6 +325,7 @@ def predict_scores(
     result = pd.concat(tables, ignore_index=True) if tables else _empty(classes)
     result = WINDOW_SCORES.validate(result)
     result.attrs["failed"] = failed
+    result.attrs.update(_operating_point(bundle))
     if runner is not None:
         result.attrs["runner"] = {"compiled": runner.compiled, "precision": runner.precision,
                                   "bf16_max_abs_diff": runner.bf16_max_abs_diff,
@@ -353,5 +367,6 @@ def reference_scores(
             win = single_window(x[start : start + grid.length], cfg, bundle.window_frames)
             logits = net(torch.from_numpy(win)[None, None])
             probs[i] = torch.softmax(logits, dim=1)[0].numpy()
+    probs = apply_temperature(probs, float(getattr(bundle, "temperature", 1.0)))
     name = recording if recording is not None else Path(path).name
     return WINDOW_SCORES.validate(_table(name, grid, probs, tuple(bundle.classes)))

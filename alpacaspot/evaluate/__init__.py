@@ -6,6 +6,13 @@ so that matplotlib loads only when drawing).
 """
 
 from alpacaspot.evaluate.benchmark import criterion_name, evaluate_benchmark
+from alpacaspot.evaluate.calibration import (
+    apply_temperature,
+    choose_operating_point,
+    expected_calibration_error,
+    fit_temperature,
+    window_labels,
+)
 from alpacaspot.evaluate.groundtruth import default_tape, load_ground_truth
 from alpacaspot.evaluate.matching import CRITERIA, Matching, match_events, pair_criterion
 from alpacaspot.evaluate.metrics import (
@@ -42,9 +49,11 @@ __all__ = [
     "CRITERIA",
     "DetectionView",
     "Matching",
+    "apply_temperature",
     "attach_tapes",
     "average_precision",
     "benchmark_report",
+    "choose_operating_point",
     "count_correlation",
     "criterion_name",
     "default_tape",
@@ -52,6 +61,8 @@ __all__ = [
     "discover_runs",
     "evaluate_benchmark",
     "event_metrics",
+    "expected_calibration_error",
+    "fit_temperature",
     "format_tag",
     "load_detections",
     "load_ground_truth",
@@ -66,4 +77,5 @@ __all__ = [
     "scores_dir",
     "summarize_sweep",
     "sweep_thresholds",
+    "window_labels",
 ]

@@ -17,7 +17,7 @@ import pandas as pd
 from alpacaspot.errors import ConfigError
 from alpacaspot.io.layout import default_tape, format_tag, parse_tag, scores_key
 from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
-from alpacaspot.io.tables import read_table
+from alpacaspot.io.tables import read_table, read_table_metadata
 
 __all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_scores",
            "scores_dir", "attach_tapes"]
@@ -136,6 +136,10 @@ def scores_dir(runs_root: str | os.PathLike[str], model: str, seq_s: float,
 def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
     """All window scores under ``folder`` (one Parquet per recording), or None if none.
 
+    When every file carries the same operating point of its model (see
+    :func:`alpacaspot.detect.predict_scores`), it is put in ``attrs["operating_point"]``, so
+    that ``scores_to_events(scores)`` uses it.
+
     Examples
     --------
     >>> import tempfile
@@ -148,4 +152,11 @@ def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
     files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
     if not files:
         return None
-    return pd.concat([read_table(p, schema=WINDOW_SCORES) for p in files], ignore_index=True)
+    scores = pd.concat([read_table(p, schema=WINDOW_SCORES) for p in files], ignore_index=True)
+    stored = {read_table_metadata(p).get("operating_point") for p in files}
+    if len(stored) == 1 and None not in stored:
+        scores.attrs["operating_point"] = stored.pop()
+    elif len(stored) > 1:
+        _log.warning("window scores in %s come with different operating points; none is used",
+                     folder)
+    return scores

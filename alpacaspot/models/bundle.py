@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ import torch
 from torch import nn
 
 from alpacaspot._atomic import atomic_write_bytes
-from alpacaspot.errors import ModelError
+from alpacaspot.errors import ConfigError, ModelError
+from alpacaspot.events import PostprocessConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from alpacaspot.dsp import SpectrogramConfig
@@ -50,6 +52,13 @@ class ModelBundle:
         JSON-compatible facts: data variant, config, epoch, metrics, package version.
     architecture : dict
         The :func:`build_model` keyword arguments.
+    operating_point : PostprocessConfig, optional
+        Threshold and post-processing chosen on validation recordings
+        (:func:`alpacaspot.detect.calibrate`); prediction stores it with the window scores so
+        that ``scores_to_events(scores)`` uses it. None for uncalibrated (and older) models.
+    temperature : float
+        Calibration temperature applied to the probabilities prediction returns
+        (``softmax(logits / temperature)``); 1.0 leaves them as the network gives them.
 
     Examples
     --------
@@ -67,10 +76,21 @@ class ModelBundle:
     classes: tuple[str, ...]
     provenance: dict[str, Any] = field(default_factory=dict)
     architecture: dict[str, Any] = field(default_factory=dict)
+    operating_point: PostprocessConfig | None = None
+    temperature: float = 1.0
 
     def __post_init__(self) -> None:
         self.classes = tuple(str(c) for c in self.classes)
         self.window_s = float(self.window_s)
+        if self.operating_point is not None and not isinstance(self.operating_point,
+                                                               PostprocessConfig):
+            raise ConfigError("operating_point must be a PostprocessConfig or None, got "
+                              f"{type(self.operating_point).__name__}")
+        t = self.temperature
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (
+                math.isfinite(t) and t > 0):
+            raise ConfigError(f"temperature must be a finite number > 0, got {t!r}")
+        self.temperature = float(t)
         if not self.architecture:
             self.architecture = dict(getattr(self.network, "architecture", {}))
 
@@ -88,7 +108,10 @@ class ModelBundle:
         """A short hash of the weights and every setting that shapes the model's scores.
 
         Two bundles with the same fingerprint give the same window scores; stored scores
-        carry it, so scores of another model are never reused by mistake.
+        carry it, so scores of another model are never reused by mistake. The calibration
+        temperature and the operating point count only when set (temperature other than 1,
+        an operating point), so a model without them keeps the fingerprint it had before
+        they existed and its stored scores stay valid.
 
         Examples
         --------
@@ -103,6 +126,10 @@ class ModelBundle:
             "window_s": float(self.window_s),
             "classes": list(self.classes),
         }
+        if self.temperature != 1.0:
+            meta["temperature"] = self.temperature
+        if self.operating_point is not None:
+            meta["operating_point"] = json.loads(self.operating_point.to_json())
         digest.update(json.dumps(_json_safe(meta), sort_keys=True).encode("utf-8"))
         for name, value in sorted(self.network.state_dict().items()):
             tensor = value.detach().to("cpu").contiguous()
@@ -155,6 +182,9 @@ def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> Path:
         "window_s": float(bundle.window_s),
         "classes": list(bundle.classes),
         "provenance": bundle.provenance,
+        "temperature": float(bundle.temperature),
+        "operating_point": (None if bundle.operating_point is None
+                            else json.loads(bundle.operating_point.to_json())),
     }
     state = {k: v.detach().to("cpu").clone() for k, v in bundle.network.state_dict().items()}
     payload = {
@@ -194,6 +224,12 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
         classes = tuple(meta["classes"])
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"corrupt model metadata: {exc!r}", path=path) from None
+    temperature = meta.get("temperature", 1.0)
+    try:
+        stored = meta.get("operating_point")
+        op = None if stored is None else PostprocessConfig.from_json(stored)
+    except ConfigError as exc:
+        raise ModelError(f"unusable stored operating point: {exc.message}", path=path) from None
     if meta.get("format_version", 0) > MODEL_FORMAT_VERSION:
         raise ModelError(
             f"model format version {meta['format_version']} is newer than this alpacaspot "
@@ -214,7 +250,17 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
         classes=classes,
         provenance=dict(meta.get("provenance") or {}),
         architecture=dict(arch),
+        operating_point=op,
+        temperature=_temperature(temperature, path),
     )
+
+
+def _temperature(value: Any, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value > 0):
+        raise ModelError(f"stored temperature must be a finite number > 0, got {value!r}",
+                         path=path)
+    return float(value)
 
 
 def load_model(

@@ -1,0 +1,147 @@
+"""Temperature scaling, calibration error and the operating point chosen on validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import softmax
+
+from alpacaspot.errors import ConfigError
+from alpacaspot.evaluate import match_events, sweep_thresholds
+from alpacaspot.evaluate.calibration import (
+    apply_temperature,
+    choose_operating_point,
+    expected_calibration_error,
+    fit_temperature,
+    window_labels,
+)
+from alpacaspot.events import PostprocessConfig, scores_to_events
+
+
+def _synthetic(n: int, classes: int, true_t: float, seed: int):
+    """Labels drawn from softmax(logits); probabilities reported at temperature 1/true_t."""
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(0, 2.0, (n, classes))
+    calibrated = softmax(logits, axis=1)
+    y = np.array([rng.choice(classes, p=row) for row in calibrated])
+    reported = softmax(logits * true_t, axis=1)  # over-confident by a factor true_t
+    return reported, y, calibrated
+
+
+@pytest.mark.parametrize(("classes", "true_t"), [(2, 3.0), (2, 0.5), (3, 2.0)])
+def test_fit_temperature_recovers_a_known_temperature(classes, true_t):
+    probs, y, _ = _synthetic(6000, classes, true_t, seed=classes)
+    assert fit_temperature(probs, y) == pytest.approx(true_t, rel=0.08)
+
+
+def test_apply_temperature_equals_softmax_of_scaled_logits():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 6, (50, 3))
+    got = apply_temperature(softmax(logits, axis=1), 2.5)
+    np.testing.assert_allclose(got, softmax(logits / 2.5, axis=1), atol=1e-12)
+    # saturated float32 outputs keep their order: the small probability carries the logit
+    sat = softmax(np.array([[0.0, 40.0]], dtype=np.float32), axis=1)
+    assert apply_temperature(sat, 10.0)[0, 1] == pytest.approx(1 / (1 + np.exp(-4.0)))
+
+
+def test_ece_drops_after_calibration():
+    probs, y, _ = _synthetic(6000, 2, 4.0, seed=7)
+    t = fit_temperature(probs, y)
+    before = expected_calibration_error(probs, y)
+    after = expected_calibration_error(apply_temperature(probs, t), y)
+    assert before > 0.1
+    assert after < before / 3
+    assert after < 0.03
+
+
+def test_fit_temperature_with_one_class_is_neutral():
+    assert fit_temperature(np.array([0.2, 0.9]), np.array([True, True])) == 1.0
+
+
+@pytest.mark.parametrize(("probs", "labels", "message"), [
+    (np.array([[0.5, 0.5], [np.nan, 0.5]]), [0, 1], "row 1"),
+    (np.array([[0.5, 1.5]]), [0], "row 0"),
+    (np.array([[0.5, 0.5]]), [0, 1], "1 class indices"),
+    (np.array([[0.5, 0.5]]), [2], r"\[0, 1\]"),
+    (np.zeros((2, 2, 2)), [0, 1], "shape"),
+])
+def test_bad_input_is_named(probs, labels, message):
+    with pytest.raises(ConfigError, match=message):
+        fit_temperature(probs, labels)
+    with pytest.raises(ConfigError, match=message):
+        expected_calibration_error(probs, labels)
+
+
+def test_window_labels_use_the_window_centre():
+    s = pd.DataFrame({"recording": ["a", "a", "b"], "begin_s": [0.0, 0.5, 0.5],
+                      "end_s": [0.4, 0.9, 0.9]})
+    gt = pd.DataFrame({"recording": ["a"], "begin_s": [0.6], "end_s": [1.0]})
+    assert window_labels(s, gt).tolist() == [False, True, False]
+
+
+def _needs_03(seed: int, n_rec: int = 3, seconds: float = 60.0, hop: float = 0.05):
+    """Scores whose events peak at 0.35..0.6 and whose decoys peak at 0.15..0.25."""
+    rng = np.random.default_rng(seed)
+    rows, events = [], []
+    for r in range(n_rec):
+        name = f"tape{r}/rec.wav"
+        n = int(seconds / hop)
+        begin = np.arange(n) * hop
+        centre = begin + 0.2
+        p = rng.uniform(0.0, 0.08, n)
+        t = 1.0
+        while t < seconds - 2:
+            dur = rng.uniform(0.25, 0.6)
+            if rng.random() < 0.5:
+                events.append({"recording": name, "begin_s": t, "end_s": t + dur})
+                p[(centre >= t) & (centre <= t + dur)] = rng.uniform(0.35, 0.6)
+            else:
+                p[(centre >= t) & (centre <= t + dur)] = rng.uniform(0.15, 0.25)
+            t += dur + rng.uniform(0.8, 2.0)
+        rows.append(pd.DataFrame({"recording": name, "window": np.arange(n), "begin_s": begin,
+                                  "end_s": begin + 0.4, "p_noise": 1 - p, "p_target": p}))
+    return pd.concat(rows, ignore_index=True), pd.DataFrame(events)
+
+
+def test_operating_point_of_scores_that_need_threshold_03():
+    scores, gt = _needs_03(seed=3)
+    cfg, table = choose_operating_point(scores, gt)
+    assert cfg.threshold == pytest.approx(0.3, abs=0.051)
+    assert cfg.method == "refined" and cfg.low_threshold is None
+    assert int(table["chosen"].sum()) == 1
+    chosen = table[table["chosen"]].iloc[0]
+    assert chosen["f1"] == table["f1"].max() and chosen["f1"] > 0.9
+    # the stored operating point is what scores_to_events uses without a threshold
+    scores.attrs["operating_point"] = cfg.to_json()
+    m = match_events(gt, scores_to_events(scores), by=("recording",))
+    assert 2 * m.tp / (m.n_gt + m.n_pred) == pytest.approx(chosen["f1"])
+    # and an independent sweep of the chosen setting agrees on the best F1
+    sw = sweep_thresholds(gt, scores, [0.1, cfg.threshold, 0.7], post=cfg)
+    assert sw.set_index("threshold")["f1"][cfg.threshold] == pytest.approx(chosen["f1"])
+    assert sw.set_index("threshold")["f1"][0.1] < chosen["f1"]
+    assert sw.set_index("threshold")["f1"][0.7] < 0.1
+
+
+def test_operating_point_ties_are_deterministic():
+    scores, gt = _needs_03(seed=4, n_rec=1, seconds=30.0)
+    a, ta = choose_operating_point(scores, gt, curves=("centre", "mean"))
+    b, tb = choose_operating_point(scores, gt, curves=("centre", "mean"))
+    assert a == b
+    pd.testing.assert_frame_equal(ta, tb)
+    # the plateau of equally good thresholds gives its middle, not its edge
+    best = ta[(ta["curve"] == a.curve) & (ta["merge_gap_s"] == a.merge_gap_s)
+              & (ta["min_duration_s"] == a.min_duration_s)]
+    tied = np.sort(best.loc[best["f1"] == best["f1"].max(), "threshold"].to_numpy())
+    assert a.threshold == tied[(len(tied) - 1) // 2]
+
+
+def test_operating_point_keeps_base_settings():
+    scores, gt = _needs_03(seed=5, n_rec=1, seconds=20.0)
+    base = PostprocessConfig(target="target", low_hz=100.0, high_hz=900.0)
+    cfg, _ = choose_operating_point(scores, gt, base=base, curves=("centre",),
+                                    merge_gaps_s=(0.1,), min_durations_s=(0.0,))
+    assert (cfg.target, cfg.low_hz, cfg.high_hz, cfg.curve, cfg.merge_gap_s) == (
+        "target", 100.0, 900.0, "centre", 0.1)
+    with pytest.raises(ConfigError, match="thresholds"):
+        choose_operating_point(scores, gt, thresholds=[1.5])
