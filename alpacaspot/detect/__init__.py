@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
 
         return fit_shared
     if name == "calibrate":
-        from alpacaspot.detect.calibrate import calibrate
+        from alpacaspot.detect.calibration import calibrate
 
         return calibrate
     if name in ("write_evaluation", "benchmark_tag"):

@@ -145,3 +145,97 @@ def test_animalspot_bad_state(tmp_path: Path) -> None:
     torch.save(payload, path)
     with pytest.raises(ModelError, match="dataOpts"):
         import_animalspot_model(path, sequence_len_s=0.4)
+
+
+def _old_format_file(path: Path, bundle: ModelBundle) -> Path:
+    """A model file as written before operating points: no temperature, no operating point."""
+    import io
+    import json
+
+    save_model(path, bundle)
+    payload = torch.load(path, weights_only=True)
+    meta = json.loads(payload["meta_json"])
+    del meta["temperature"], meta["operating_point"]
+    payload["meta_json"] = json.dumps(meta, sort_keys=True)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def test_operating_point_and_temperature_round_trip(tmp_path: Path, spec_cfg) -> None:
+    from alpacaspot.events import PostprocessConfig
+
+    op = PostprocessConfig(threshold=0.3, curve="centre", merge_gap_s=0.1, min_duration_s=0.05)
+    bundle = dataclasses.replace(_bundle(spec_cfg), operating_point=op, temperature=2.5)
+    loaded = load_model(save_model(tmp_path / "model.pt", bundle))
+    assert loaded.operating_point == op
+    assert loaded.temperature == 2.5
+    assert loaded.fingerprint() == bundle.fingerprint()
+
+
+def test_old_model_files_load_without_operating_point(tmp_path: Path, spec_cfg) -> None:
+    bundle = _bundle(spec_cfg)
+    loaded = load_model(_old_format_file(tmp_path / "old.pt", bundle))
+    assert loaded.operating_point is None
+    assert loaded.temperature == 1.0
+    # the fingerprint of a model without calibration is what it was before calibration
+    # existed, so its stored scores stay valid
+    assert loaded.fingerprint() == bundle.fingerprint() == _fingerprint_before(bundle)
+
+
+def _fingerprint_before(bundle: ModelBundle) -> str:
+    """ModelBundle.fingerprint as computed before models carried a calibration."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256()
+    meta = {"architecture": dict(bundle.architecture),
+            "spectrogram_config": bundle.spectrogram_config.to_dict(),
+            "window_s": float(bundle.window_s), "classes": list(bundle.classes)}
+    meta = json.loads(json.dumps(meta, default=str, sort_keys=True))
+    digest.update(json.dumps(meta, sort_keys=True).encode("utf-8"))
+    for name, value in sorted(bundle.network.state_dict().items()):
+        tensor = value.detach().to("cpu").contiguous()
+        digest.update(name.encode("utf-8"))
+        digest.update(str(tuple(tensor.shape)).encode("utf-8"))
+        digest.update(tensor.view(-1).view(torch.uint8).numpy().tobytes()
+                      if tensor.numel() else b"")
+    return digest.hexdigest()[:16]
+
+
+def test_fingerprint_counts_calibration_only_when_set(spec_cfg) -> None:
+    from alpacaspot.events import PostprocessConfig
+
+    bundle = _bundle(spec_cfg)
+    plain = bundle.fingerprint()
+    assert dataclasses.replace(bundle, temperature=1.0).fingerprint() == plain
+    hot = dataclasses.replace(bundle, temperature=2.0).fingerprint()
+    op = dataclasses.replace(bundle, operating_point=PostprocessConfig(threshold=0.4))
+    assert len({plain, hot, op.fingerprint()}) == 3
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"temperature": 0.0}, "temperature"),
+    ({"temperature": float("nan")}, "temperature"),
+    ({"operating_point": {"threshold": 0.5}}, "operating_point"),
+])
+def test_bad_calibration_values(spec_cfg, changes, message) -> None:
+    with pytest.raises(AlpacaspotError, match=message):
+        dataclasses.replace(_bundle(spec_cfg), **changes)
+
+
+def test_corrupt_stored_operating_point(tmp_path: Path, spec_cfg) -> None:
+    import io
+    import json
+
+    path = save_model(tmp_path / "model.pt", _bundle(spec_cfg))
+    payload = torch.load(path, weights_only=True)
+    meta = json.loads(payload["meta_json"])
+    meta["operating_point"] = {"threshold": 7}
+    payload["meta_json"] = json.dumps(meta)
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ModelError, match="operating point.*threshold"):
+        load_model(path)

@@ -10,6 +10,9 @@ with the operating point attached, and ``scores_to_events(scores)`` needs no thr
 The validation recordings must be held out by tape from training (the windows of a
 training tape are not a fair test of calibration) and must never be the benchmark's
 recordings: the operating point is chosen before the test, as it will be in the field.
+
+(The module is not named ``calibrate``, so that ``alpacaspot.detect.calibrate`` stays the
+function after this module has been imported.)
 """
 
 from __future__ import annotations
