@@ -64,6 +64,11 @@ class PipelineSpec:
         bad files are reported (``logs/corpus_problems.txt``) and excluded.
     check : bool
         Run each factory's pre-run check.
+    calibrate : bool
+        After training, calibrate each model on its dataset's validation tapes (temperature
+        and operating point stored in ``model.pt``; :mod:`alpacaspot.pipeline.calibrate_models`).
+    calibration_hop_s : float
+        Window step of the validation prediction.
 
     Examples
     --------
@@ -86,6 +91,8 @@ class PipelineSpec:
     post: Mapping[str, Any] = field(default_factory=dict)
     strict: bool = True
     check: bool = True
+    calibrate: bool = True
+    calibration_hop_s: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -239,8 +246,11 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "train")
     train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
-    if executor.blocking:
+    if executor.blocking or spec.calibrate:
         _check_jobs(executor, train_ids, "training")
+    if spec.calibrate:
+        steps.run("calibrate", lambda: _calibrate(root, variants_path, train_plan.model_paths,
+                                                  train_root, spec))
 
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
         bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
@@ -271,13 +281,27 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
                           timings=dict(steps.timings))
 
 
+def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
+               train_root: Path, spec: PipelineSpec) -> dict[str, Any]:
+    from alpacaspot.pipeline.calibrate_models import calibrate_models
+    from alpacaspot.pipeline.variants import load_train_variants
+
+    tv = load_train_variants(variants_path, root=root)
+    return calibrate_models(model_paths, {n: tv.dataset_dir(n) for n in model_paths},
+                            train_root, labels=spec.target_labels,
+                            hop_s=spec.calibration_hop_s,
+                            log_path=root / "logs" / "calibration.json")
+
+
 def _post(kwargs: Mapping[str, Any]) -> Callable[[pd.DataFrame, float], pd.DataFrame]:
     from alpacaspot.detect.postprocess import scores_to_events
+    from alpacaspot.events import PostprocessConfig
 
-    options = dict(kwargs)
+    # the spec's settings, not the scores' stored operating point, for the sweep
+    config = PostprocessConfig().replace(**dict(kwargs))
 
     def post(scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
-        return scores_to_events(scores, threshold=threshold, **options)
+        return scores_to_events(scores, config, threshold=threshold)
 
     return post
 

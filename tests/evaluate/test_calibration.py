@@ -145,3 +145,40 @@ def test_operating_point_keeps_base_settings():
         "target", 100.0, 900.0, "centre", 0.1)
     with pytest.raises(ConfigError, match="thresholds"):
         choose_operating_point(scores, gt, thresholds=[1.5])
+
+
+def test_benchmark_headline_is_f1_at_the_stored_operating_point(tmp_path):
+    from alpacaspot.evaluate import evaluate_benchmark, scores_dir
+    from alpacaspot.io import write_table
+    from alpacaspot.io.schemas import WINDOW_SCORES
+
+    scores, gt = _needs_03(seed=6, n_rec=2, seconds=30.0)
+    runs = tmp_path / "runs"
+    op = PostprocessConfig(threshold=0.3, curve="centre")
+    folder = scores_dir(runs, "m1", 0.4, 0.05)
+    for name, rec in scores.groupby("recording"):
+        write_table(rec, folder / f"{name}.parquet", schema=WINDOW_SCORES,
+                    metadata={"model": "x", "mode": "exact", "operating_point": op.to_json()})
+    for th in (0.2, 0.9):  # the benchmark's own tags, at thresholds chosen on it
+        ev = runs / "m1" / f"len400_hop050_th{round(th * 100):02d}" / "evaluation"
+        write_table(scores_to_events(scores, op, threshold=th), ev / "index.parquet",
+                    schema="events")
+    m = evaluate_benchmark(gt, runs, progress=False, out=tmp_path / "metrics.csv")
+    want = match_events(gt, scores_to_events(scores, op), by=("recording",))
+    assert m["op_threshold"].tolist() == [0.3, 0.3]
+    assert m["op_f1"].iloc[0] == pytest.approx(2 * want.tp / (want.n_gt + want.n_pred))
+    assert m["op_f1"].iloc[0] > m["f1"].max()  # neither tag's threshold is the good one
+    assert m["best_threshold_f1"].tolist() == [m["f1"].max()] * 2
+    assert "op_f1" in pd.read_csv(tmp_path / "metrics.csv").columns
+
+
+def test_benchmark_of_an_uncalibrated_model_has_no_operating_point(tmp_path):
+    from alpacaspot.evaluate import evaluate_benchmark
+    from alpacaspot.io import write_table
+
+    gt = pd.DataFrame({"recording": ["a.wav"], "begin_s": [1.0], "end_s": [1.3]})
+    ev = tmp_path / "runs" / "m1" / "len400_hop050_th90" / "evaluation"
+    write_table(gt, ev / "index.parquet", schema="events")
+    m = evaluate_benchmark(gt, tmp_path / "runs", progress=False)
+    assert m["op_f1"].isna().all()
+    assert m["best_threshold_f1"].tolist() == [1.0]
