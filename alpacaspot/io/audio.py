@@ -1,7 +1,8 @@
 """Audio files: describe, read a span (seeking, never loading a whole long file), write.
 
 Reading returns float32 mono samples: channels are averaged unless one is chosen, and a
-different sample rate is reached with a polyphase filter (:func:`scipy.signal.resample_poly`).
+different sample rate is reached with one of :data:`RESAMPLERS` (a polyphase filter, or
+ANIMAL-SPOT's resampy ``kaiser_best``); the resampled length is :func:`resampled_length`'s.
 Every problem with a file (missing, not audio, empty, truncated, holding NaN or infinity)
 raises :class:`~alpacaspot.errors.AudioError` naming the file.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,17 @@ from scipy.signal import resample_poly
 
 from alpacaspot._atomic import atomic_path
 from alpacaspot.errors import AudioError
+from alpacaspot.io._audio_file import open_info as _open_info
+from alpacaspot.io._resample import (
+    DEFAULT_RESAMPLER,
+    RESAMPLERS,
+    check_resampler,
+    kaiser_best_at,
+    resampled_length,
+)
 
-__all__ = ["AudioInfo", "audio_info", "read_audio", "write_audio"]
+__all__ = ["AudioInfo", "audio_info", "read_audio", "write_audio", "resampled_length",
+           "RESAMPLERS", "DEFAULT_RESAMPLER"]
 
 _log = logging.getLogger(__name__)
 
@@ -58,80 +67,6 @@ class AudioInfo:
     duration_s: float
     format: str = ""
     subtype: str = ""
-
-
-def _check_exists(path: Path) -> None:
-    if not path.exists():
-        raise AudioError("audio file does not exist", path=path)
-    if not path.is_file():
-        raise AudioError("expected an audio file, got a directory or special file", path=path)
-    if path.stat().st_size == 0:
-        raise AudioError("audio file is empty (0 bytes)", path=path)
-
-
-def _wav_declared_frames(path: Path, block_align: int) -> int | None:
-    """Frames the RIFF/WAVE header declares in its ``data`` chunk, or None if unknown."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return None
-            while True:
-                chunk = fh.read(8)
-                if len(chunk) < 8:
-                    return None
-                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
-                if cid == b"data":
-                    if size in (0, 0xFFFFFFFF) or block_align <= 0:
-                        return None  # streaming writers leave the size open
-                    return size // block_align
-                fh.seek(size + (size & 1), os.SEEK_CUR)
-    except OSError:
-        return None
-
-
-def _open_info(path: Path) -> sf._SoundFileInfo:
-    _check_exists(path)
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        raise AudioError(f"not a readable audio file ({exc})", path=path) from None
-    if info.frames <= 0 or info.samplerate <= 0 or info.channels <= 0:
-        declared = None
-        if info.format == "WAV":
-            declared = _wav_declared_frames(path, _block_align(info))
-        if declared:
-            raise AudioError(
-                f"audio file is truncated: header declares {declared} frames, file holds none",
-                path=path,
-            )
-        raise AudioError("audio file holds no samples", path=path)
-    if info.format == "WAV":
-        declared = _wav_declared_frames(path, _block_align(info))
-        if declared is not None and declared > info.frames:
-            raise AudioError(
-                f"audio file is truncated: header declares {declared} frames, "
-                f"file holds {info.frames}",
-                path=path,
-            )
-    return info
-
-
-_SUBTYPE_BYTES = {
-    "PCM_U8": 1,
-    "PCM_S8": 1,
-    "PCM_16": 2,
-    "PCM_24": 3,
-    "PCM_32": 4,
-    "FLOAT": 4,
-    "DOUBLE": 8,
-    "ULAW": 1,
-    "ALAW": 1,
-}
-
-
-def _block_align(info: sf._SoundFileInfo) -> int:
-    return _SUBTYPE_BYTES.get(info.subtype, 0) * info.channels
 
 
 def audio_info(path: str | os.PathLike[str]) -> AudioInfo:
@@ -218,6 +153,7 @@ def read_audio(
     end_s: float | None = None,
     sr: int | None = None,
     channel: int | None = None,
+    resampler: str = DEFAULT_RESAMPLER,
 ) -> tuple[np.ndarray, int]:
     """Read a span of an audio file as float32 mono samples.
 
@@ -234,12 +170,17 @@ def read_audio(
         End of the span in seconds (exclusive). ``None`` or a time beyond the end of the audio
         reads to the end.
     sr : int, optional
-        Sample rate to return. When it differs from the file's the span is resampled with a
-        polyphase filter (:func:`scipy.signal.resample_poly`), reading a little context on
-        both sides so that a span matches the same span of a whole-file read.
+        Sample rate to return. When it differs from the file's the span is resampled with
+        ``resampler``, reading a little context on both sides so that a span matches the same
+        span of a whole-file read. A whole file of ``n`` frames gives
+        ``resampled_length(n, file_rate, sr)`` samples (floor, as ANIMAL-SPOT).
     channel : int, optional
         1-based channel to read (as in Raven tables' ``Channel`` column). ``None`` averages
         all channels.
+    resampler : {"polyphase", "kaiser_best"}, default "polyphase"
+        ``"polyphase"``: :func:`scipy.signal.resample_poly`. ``"kaiser_best"``: resampy's
+        ``kaiser_best``, as ANIMAL-SPOT resamples; the span is output samples
+        ``round(start_s * sr) .. round(end_s * sr) - 1`` of the whole-file resample, exactly.
 
     Returns
     -------
@@ -283,6 +224,10 @@ def read_audio(
                 path=p,
             )
         channel = int(channel)
+    try:
+        resampler = check_resampler(resampler)
+    except ValueError as exc:
+        raise AudioError(str(exc), path=p) from None
     start, stop = _frame_span(p, sr_file, frames, float(start_s), end_s)
 
     target_sr = sr_file if sr is None else sr
@@ -291,6 +236,23 @@ def read_audio(
         samples = _to_mono(data, channel)
         _check_finite(samples, p, start)
         return samples, sr_file
+    n_total = resampled_length(frames, sr_file, target_sr)
+    if n_total < 1:
+        raise AudioError(
+            f"{frames} frames at {sr_file} Hz are too short to resample to {target_sr} Hz",
+            path=p,
+        )
+    if resampler == "kaiser_best":
+        first = min(int(round(float(start_s) * target_sr)), n_total - 1)
+        last = n_total if end_s is None else min(int(round(float(end_s) * target_sr)), n_total)
+
+        def _read(a: int, b: int) -> np.ndarray:
+            mono = _to_mono(_read_frames(p, a, b), channel, np.float64)
+            _check_finite(mono, p, a)
+            return mono
+
+        y = kaiser_best_at(_read, frames, sr_file, target_sr, first, max(last, first + 1))
+        return y.astype(np.float32), target_sr
 
     g = math.gcd(target_sr, sr_file)
     up, down = target_sr // g, sr_file // g
@@ -304,15 +266,16 @@ def read_audio(
     y = resample_poly(mono, up, down)
     out_start = left // down * up
     n_out = math.ceil((stop - start) * up / down)
+    n_out = max(1, min(n_out, n_total - math.ceil(start * up / down)))
     return np.ascontiguousarray(y[out_start : out_start + n_out], dtype=np.float32), target_sr
 
 
-def _to_mono(data: np.ndarray, channel: int | None) -> np.ndarray:
+def _to_mono(data: np.ndarray, channel: int | None, dtype: type = np.float32) -> np.ndarray:
     if channel is not None:
-        return np.ascontiguousarray(data[:, channel - 1], dtype=np.float32)
+        return np.ascontiguousarray(data[:, channel - 1], dtype=dtype)
     if data.shape[1] == 1:
-        return np.ascontiguousarray(data[:, 0], dtype=np.float32)
-    return data.mean(axis=1, dtype=np.float64).astype(np.float32)
+        return np.ascontiguousarray(data[:, 0], dtype=dtype)
+    return data.mean(axis=1, dtype=np.float64).astype(dtype)
 
 
 def _check_finite(samples: np.ndarray, path: Path, offset: int) -> None:
