@@ -23,6 +23,7 @@ from alpacaspot.detect.windows import WindowGrid
 from alpacaspot.dsp.config import SpectrogramConfig
 from alpacaspot.dsp.spectrogram import compute_frames, normalize, spectrogram
 from alpacaspot.io import read_audio
+from alpacaspot.io.audio import DEFAULT_RESAMPLER
 
 __all__ = ["Batch", "window_batches", "prefetch", "single_window"]
 
@@ -35,18 +36,27 @@ class Batch:
     inputs: np.ndarray
 
 
-def single_window(x: np.ndarray, config: SpectrogramConfig, n_frames: int) -> np.ndarray:
-    """One window cut out and transformed alone: spectrogram, normalise, zero-pad frames.
+def single_window(
+    x: np.ndarray, config: SpectrogramConfig, n_frames: int, *, pad: bool = True
+) -> np.ndarray:
+    """One window cut out and transformed alone: spectrogram, normalise, fit to ``n_frames``.
 
-    A signal shorter than ``n_fft`` is zero-padded to one frame; a window with fewer than
-    ``n_frames`` frames is padded with zeros after normalisation.
+    A signal shorter than ``n_fft`` is zero-padded to one frame. A window with fewer than
+    ``n_frames`` frames (a recording shorter than one window) is, with ``pad``, normalised
+    and then centred between zero frames, exactly as training fits a short clip
+    (:func:`alpacaspot.models.dataset.fit_frames`); without ``pad`` it is returned as it is,
+    with its own number of frames, as ANIMAL-SPOT feeds it (its network pools globally).
     """
-    spec = normalize(spectrogram(x, config, pad=True), config)[:n_frames]
+    spec = spectrogram(x, config, pad=True)
     if spec.shape[0] < n_frames:
-        spec = np.concatenate(
-            [spec, np.zeros((n_frames - spec.shape[0], spec.shape[1]), np.float32)]
-        )
-    return spec
+        out = normalize(spec, config)
+        if not pad:
+            return out
+        before = (n_frames - out.shape[0]) // 2  # centred, as fit_frames without augmentation
+        padded = np.zeros((n_frames, out.shape[1]), dtype=np.float32)
+        padded[before : before + out.shape[0]] = out
+        return padded
+    return normalize(spec, config)[:n_frames]
 
 
 def _exact(x: np.ndarray, rel: np.ndarray, config: SpectrogramConfig, n_frames: int) -> np.ndarray:
@@ -79,6 +89,9 @@ def window_batches(
     batch_size: int,
     first: int = 0,
     slicing: bool | None = None,
+    channel: int | None = None,
+    resampler: str = DEFAULT_RESAMPLER,
+    pad_short: bool = True,
 ) -> Iterator[Batch]:
     """Yield normalised window inputs of a recording, ``batch_size`` windows at a time.
 
@@ -99,6 +112,13 @@ def window_batches(
     slicing : bool, optional
         Force (True) or forbid (False) slicing one block spectrogram; default: slice when the
         window hop is a multiple of the STFT hop.
+    channel : int, optional
+        1-based channel to score; ``None`` averages the channels.
+    resampler : str
+        How a file at another rate is resampled (:func:`alpacaspot.io.read_audio`).
+    pad_short : bool, default True
+        A recording shorter than one window: pad its spectrogram to ``n_frames`` (True) or
+        feed it with its own frames (False; see :func:`single_window`).
     """
     sr = config.sr
     step, rest = divmod(grid.hop, config.hop_length)
@@ -107,11 +127,12 @@ def window_batches(
         i1 = min(grid.count, i0 + batch_size)
         a = i0 * grid.hop
         b = min((i1 - 1) * grid.hop + grid.length, grid.n_samples)
-        x, _ = read_audio(path, start_s=a / sr, end_s=b / sr, sr=sr)
+        x, _ = read_audio(path, start_s=a / sr, end_s=b / sr, sr=sr, channel=channel,
+                          resampler=resampler)
         x = np.ascontiguousarray(x, dtype=np.float32)
         rel = (np.arange(i0, i1, dtype=np.int64) - i0) * grid.hop
         if grid.n_samples < grid.length:  # recording shorter than one window
-            inputs = single_window(x, config, n_frames)[None]
+            inputs = single_window(x, config, n_frames, pad=pad_short)[None]
         else:
             if len(x) < (rel[-1] + grid.length):  # resampling may lose a sample at the end
                 x = np.concatenate([x, np.zeros(rel[-1] + grid.length - len(x), np.float32)])

@@ -1,15 +1,24 @@
-"""Resolve the audio inputs of prediction: a file, a list of files or a folder."""
+"""The audio inputs of prediction: resolve files and folders, check each file, note what is done
+to its audio (channels averaged, resampled, shorter than a window) and give its window grid."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AudioError
+from alpacaspot.io import AudioInfo, audio_info
+from alpacaspot.io.audio import resampled_length
 from alpacaspot.io.layout import scores_path
 
-__all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path"]
+__all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path", "recording_grid",
+           "feeds_short_as_is", "note_input"]
+
+_log = logging.getLogger("alpacaspot.detect.inference")
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
 
@@ -70,3 +79,63 @@ def resolve_inputs(
             raise AudioError(f"two inputs share the recording name {rel!r}", path=f)
         out[rel] = f
     return [(out[k], k) for k in sorted(out)]
+
+
+def recording_grid(
+    path: Path, bundle: Any, hop_s: float, *, info: AudioInfo | None = None,
+    channel: int | None = None,
+) -> WindowGrid:
+    """The window grid of a recording at the model's sample rate (from its header).
+
+    Raises :class:`AudioError` for a recording shorter than one STFT frame at the model's
+    rate (nothing to score) and for a ``channel`` the file does not have.
+
+    Examples
+    --------
+    >>> recording_grid(Path("a.wav"), bundle, 0.05).count  # doctest: +SKIP
+    13
+    """
+    info = audio_info(path) if info is None else info
+    cfg = bundle.spectrogram_config
+    sr = int(cfg.sr)
+    if channel is not None and not 1 <= int(channel) <= info.channels:
+        raise AudioError(f"channel {channel} asked for, the file has {info.channels} "
+                         f"channel{'s' if info.channels > 1 else ''}", path=path)
+    n = resampled_length(info.frames, info.sample_rate, sr)
+    if n < int(cfg.n_fft):
+        raise AudioError(
+            f"recording of {n} samples at {sr} Hz ({info.duration_s:.4f} s) is shorter than "
+            f"one STFT frame ({cfg.n_fft} samples): nothing to score", path=path)
+    return window_grid(n, sr, window_s=bundle.window_s, hop_s=hop_s)
+
+
+def feeds_short_as_is(bundle: Any) -> bool:
+    """Whether a recording shorter than one window goes to the network with its own frames.
+
+    Models imported from ANIMAL-SPOT: yes, as ANIMAL-SPOT's prediction feeds them. alpacaspot's
+    models: no, its spectrogram is centred between zero frames, as training fits short clips.
+    """
+    return (getattr(bundle, "provenance", None) or {}).get("source") == "animalspot"
+
+
+def note_input(rec: str, info: AudioInfo, grid: WindowGrid, bundle: Any,
+                channel: int | None, resampler: str) -> None:
+    """Log, once per file, what is done to its audio before the network sees it."""
+    if info.channels > 1:
+        if channel is None:
+            _log.info("%s: averaging its %d channels (channel= picks one)", rec, info.channels)
+        else:
+            _log.info("%s: scoring channel %d of %d", rec, channel, info.channels)
+    if info.sample_rate != grid.sr:
+        _log.info("%s: resampling from %d Hz to %d Hz (%s)", rec, info.sample_rate, grid.sr,
+                  resampler)
+    if grid.n_samples < grid.length:
+        how = (f"fed with its own {_frames(grid, bundle)} frames, as ANIMAL-SPOT does"
+               if feeds_short_as_is(bundle) else "zero-padded to the window, as in training")
+        _log.info("%s: %.3f s is shorter than one window (%.3f s): scored as one window, %s",
+                  rec, grid.n_samples / grid.sr, grid.length / grid.sr, how)
+
+
+def _frames(grid: WindowGrid, bundle: Any) -> int:
+    cfg = bundle.spectrogram_config
+    return 1 + (grid.n_samples - int(cfg.n_fft)) // int(cfg.hop_length)

@@ -22,33 +22,32 @@ from tqdm.auto import tqdm
 
 from alpacaspot._atomic import remove_stale_partial_files
 from alpacaspot.detect._frontend import prefetch, single_window, window_batches
-from alpacaspot.detect._inputs import resolve_inputs, scores_path
+from alpacaspot.detect._inputs import (
+    feeds_short_as_is,
+    note_input,
+    recording_grid,
+    resolve_inputs,
+    scores_path,
+)
+from alpacaspot.detect._reuse import identity_of, operating_point_meta, stored_scores
 from alpacaspot.detect._runner import PRECISIONS, Runner, prepare_runner, resolve_device
 from alpacaspot.detect.windows import WindowGrid, window_grid
-from alpacaspot.errors import AlpacaspotError, ConfigError
+from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError
 from alpacaspot.evaluate.calibration import apply_temperature
-from alpacaspot.events import OPERATING_POINT_KEY
-from alpacaspot.io import audio_info, read_audio, read_table, read_table_metadata, write_table
+from alpacaspot.io import (
+    audio_info,
+    read_audio,
+    write_table,
+)
+from alpacaspot.io.audio import DEFAULT_RESAMPLER
 from alpacaspot.io.schemas import WINDOW_SCORES
 
-__all__ = ["predict_scores", "MODES"]
+__all__ = ["predict_scores", "MODES", "recording_grid"]
 
 _log = logging.getLogger(__name__)
 
 MODES = ("exact", "shared")
 PathLike = str | os.PathLike[str]
-
-
-def recording_grid(path: Path, bundle: Any, hop_s: float) -> WindowGrid:
-    """The window grid of a recording at the model's sample rate (from its header)."""
-    info = audio_info(path)
-    sr = int(bundle.spectrogram_config.sr)
-    n = int(info.frames) if int(info.sample_rate) == sr else int(
-        np.ceil(info.frames * sr / info.sample_rate)
-    )
-    if n <= 0:
-        raise AlpacaspotError("recording holds no samples", path=path)
-    return window_grid(n, sr, window_s=bundle.window_s, hop_s=hop_s)
 
 
 def _table(
@@ -65,55 +64,6 @@ def _table(
     return pd.DataFrame(data)
 
 
-def _identity(bundle: Any, mode: str, passes: int) -> dict[str, Any]:
-    """What made a scores file: stored with it and compared before it is reused."""
-    fingerprint = getattr(bundle, "fingerprint", None)
-    identity: dict[str, Any] = {"model": fingerprint() if callable(fingerprint) else None,
-                                "mode": mode}
-    if mode == "shared":
-        identity["shared_passes"] = int(passes)
-    return identity
-
-
-def _operating_point(bundle: Any) -> dict[str, str]:
-    """The model's stored operating point as scores metadata (empty when it has none)."""
-    op = getattr(bundle, "operating_point", None)
-    return {} if op is None else {OPERATING_POINT_KEY: op.to_json()}
-
-
-def _stored(
-    path: Path, grid: WindowGrid, classes: Sequence[str], identity: dict[str, Any]
-) -> pd.DataFrame | None:
-    """The stored scores when complete for this grid, class list and model, else None.
-
-    Files without an identity (written by older versions) are judged by grid and classes.
-    """
-    if not path.is_file():
-        return None
-    try:
-        table = read_table(path, schema=WINDOW_SCORES)
-        made_by = read_table_metadata(path)
-    except AlpacaspotError as exc:
-        _log.warning("recomputing unreadable window scores %s: %s", path, exc)
-        return None
-    differs = {k: (made_by[k], v) for k, v in identity.items()
-               if k in made_by and v is not None and made_by[k] != v}
-    if made_by and "mode" not in made_by:
-        differs["mode"] = (None, identity["mode"])
-    if differs:
-        _log.warning("recomputing window scores %s: made by another model or mode %s",
-                     path, differs)
-        return None
-    wanted = [f"p_{c}" for c in classes]
-    if len(table) != grid.count or any(c not in table.columns for c in wanted):
-        _log.warning("recomputing window scores %s: they do not fit this model/grid", path)
-        return None
-    if len(table) and not np.allclose(table["begin_s"].to_numpy(), grid.begin_s):
-        _log.warning("recomputing window scores %s: another window hop", path)
-        return None
-    return table
-
-
 def _exact_probs(
     runner: Runner,
     path: Path,
@@ -123,10 +73,13 @@ def _exact_probs(
     batch_size: int,
     bf16_tolerance: float,
     progress: Any,
+    channel: int | None = None,
+    resampler: str = DEFAULT_RESAMPLER,
 ) -> np.ndarray:
     probs = np.empty((grid.count, len(bundle.classes)), dtype=np.float64)
     batches = window_batches(
-        path, grid, bundle.spectrogram_config, bundle.window_frames, batch_size=batch_size
+        path, grid, bundle.spectrogram_config, bundle.window_frames, batch_size=batch_size,
+        channel=channel, resampler=resampler, pad_short=not feeds_short_as_is(bundle),
     )
     for batch in prefetch(batches):
         n = batch.inputs.shape[0]
@@ -156,6 +109,8 @@ def predict_scores(
     compile: bool = True,
     shared_passes: int | None = None,
     progress: bool | None = None,
+    channel: int | None = None,
+    resampler: str | None = None,
 ) -> pd.DataFrame:
     """Score every sliding window of one or many recordings with a trained model.
 
@@ -203,14 +158,25 @@ def predict_scores(
         else 2.
     progress : bool, optional
         tqdm progress bar (None: only on a terminal).
+    channel : int, optional
+        1-based channel to score (a Raven table's ``Channel``); ``None`` averages the
+        channels. A file without that channel is reported in ``attrs["failed"]``.
+    resampler : {"polyphase", "kaiser_best"}, optional
+        How files at another sample rate are resampled to the model's; default the model's
+        own (``bundle.resampler``: ``"kaiser_best"``, ANIMAL-SPOT's, for imported models).
+        Pass ``"kaiser_best"`` to resample any model's input exactly as ANIMAL-SPOT does.
+        Averaged channels and resampling are logged once per file.
 
     Returns
     -------
     pandas.DataFrame
         WINDOW_SCORES table (``recording, window, begin_s, end_s, p_<class>...``) of every
         recording that could be read, sorted by recording and window. Recordings that could
-        not be read (corrupt, empty) are logged and skipped;
-        ``table.attrs["failed"]`` maps their names to the error message. Probabilities are
+        not be read (corrupt, empty, shorter than one STFT frame, without the channel) are
+        logged and skipped; ``table.attrs["failed"]`` maps their names to the reason. A
+        recording shorter than one window is scored as one window (logged): models imported
+        from ANIMAL-SPOT see its own frames, as there; alpacaspot's models see it centred
+        between zero frames, as training fits short clips. Probabilities are
         calibrated with the model's ``temperature``; a model with an operating point puts it
         (JSON) in ``attrs["operating_point"]`` and in each stored file's metadata, so that
         ``scores_to_events(scores)`` uses it, also on scores read back with ``load_scores``.
@@ -220,7 +186,8 @@ def predict_scores(
     ConfigError
         Bad options (mode, precision, device, hop).
     AudioError
-        An input path that does not exist.
+        An input path that does not exist, or every input failed (the message names each
+        file and why).
 
     Examples
     --------
@@ -240,6 +207,14 @@ def predict_scores(
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     resolve_device(device)
+    if resampler is None:
+        resampler = str(getattr(bundle, "resampler", DEFAULT_RESAMPLER))
+    if channel is not None and (isinstance(channel, bool) or int(channel) != channel
+                                or int(channel) < 1):
+        raise ConfigError(f"channel must be a positive (1-based) integer, got {channel!r}")
+    if mode == "shared" and (channel is not None or resampler != DEFAULT_RESAMPLER):
+        raise ConfigError("mode='shared' averages channels and resamples with the polyphase "
+                          "filter only; use mode='exact' for channel= or another resampler")
     fitted = (getattr(bundle, "provenance", None) or {}).get("shared_fit")
     if shared_passes is None:
         shared_passes = int(fitted["passes"]) if fitted else 2
@@ -262,12 +237,15 @@ def predict_scores(
         grids: list[tuple[Path, str, WindowGrid | None]] = []
         for path, rec in inputs:
             try:
-                grids.append((path, rec, recording_grid(path, bundle, hop_s)))
+                info = audio_info(path)
+                grid = recording_grid(path, bundle, hop_s, info=info, channel=channel)
+                note_input(rec, info, grid, bundle, channel, resampler)
+                grids.append((path, rec, grid))
             except AlpacaspotError as exc:
                 _log.error("skipping recording %s: %s", rec, exc)
                 failed[rec] = str(exc)
         total = sum(g.count for _, _, g in grids if g is not None)
-        identity = _identity(bundle, mode, shared_passes) if out_dir is not None else {}
+        identity = identity_of(bundle, mode, shared_passes) if out_dir is not None else {}
         if out_dir is not None:
             for folder in sorted({scores_path(out_dir, rec).parent for _, rec, _ in grids}):
                 for stale in remove_stale_partial_files(folder):
@@ -279,7 +257,7 @@ def predict_scores(
                 assert grid is not None
                 target = None if out_dir is None else scores_path(out_dir, rec)
                 if target is not None and not overwrite:
-                    done = _stored(target, grid, classes, identity)
+                    done = stored_scores(target, grid, classes, identity)
                     if done is not None:
                         _log.info("window scores of %s exist: %s", rec, target)
                         tables.append(done)
@@ -305,7 +283,8 @@ def predict_scores(
                         )
                     else:
                         probs = _exact_probs(runner, path, grid, bundle, batch_size=batch_size,
-                                             bf16_tolerance=bf16_tolerance, progress=bar)
+                                             bf16_tolerance=bf16_tolerance, progress=bar,
+                                             channel=channel, resampler=resampler)
                 except (AlpacaspotError, RuntimeError, OSError) as exc:
                     if isinstance(exc, RuntimeError) and not _is_audio_error(exc):
                         raise
@@ -317,15 +296,18 @@ def predict_scores(
                 if target is not None:
                     write_table(table, target, schema=WINDOW_SCORES,
                                 metadata={**identity, "hop_s": float(hop_s),
-                                          **_operating_point(bundle)})
+                                          **operating_point_meta(bundle)})
                 tables.append(table)
     finally:
         if num_threads is not None:
             torch.set_num_threads(old_threads)
+    if failed and not tables:
+        raise AudioError("every input failed: " + "; ".join(
+            f"{rec}: {why}" for rec, why in sorted(failed.items())))
     result = pd.concat(tables, ignore_index=True) if tables else _empty(classes)
     result = WINDOW_SCORES.validate(result)
     result.attrs["failed"] = failed
-    result.attrs.update(_operating_point(bundle))
+    result.attrs.update(operating_point_meta(bundle))
     if runner is not None:
         result.attrs["runner"] = {"compiled": runner.compiled, "precision": runner.precision,
                                   "bf16_max_abs_diff": runner.bf16_max_abs_diff,
@@ -358,13 +340,16 @@ def reference_scores(
     >>> reference_scores(bundle, "a.wav", hop_s=0.05)  # doctest: +SKIP
     """
     cfg = bundle.spectrogram_config
-    x, _ = read_audio(path, sr=cfg.sr)
+    x, _ = read_audio(path, sr=cfg.sr,
+                      resampler=str(getattr(bundle, "resampler", DEFAULT_RESAMPLER)))
     grid = window_grid(len(x), cfg.sr, window_s=bundle.window_s, hop_s=hop_s)
+    pad = not feeds_short_as_is(bundle)
     net = bundle.network.eval()
     probs = np.empty((grid.count, len(bundle.classes)))
     with torch.inference_mode():
         for i, start in enumerate(grid.starts):
-            win = single_window(x[start : start + grid.length], cfg, bundle.window_frames)
+            win = single_window(x[start : start + grid.length], cfg, bundle.window_frames,
+                                pad=pad)
             logits = net(torch.from_numpy(win)[None, None])
             probs[i] = torch.softmax(logits, dim=1)[0].numpy()
     probs = apply_temperature(probs, float(getattr(bundle, "temperature", 1.0)))

@@ -137,6 +137,7 @@ def bundle_from_animalspot(
             "normalization": normalization,
         },
         architecture=dict(network.architecture),
+        resampler="kaiser_best",  # ANIMAL-SPOT resamples with resampy's kaiser_best
     )
 
 

@@ -24,6 +24,7 @@ from torch import nn
 from alpacaspot._atomic import atomic_write_bytes
 from alpacaspot.errors import ConfigError, ModelError
 from alpacaspot.events import PostprocessConfig
+from alpacaspot.io.audio import DEFAULT_RESAMPLER, RESAMPLERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from alpacaspot.dsp import SpectrogramConfig
@@ -59,6 +60,11 @@ class ModelBundle:
     temperature : float
         Calibration temperature applied to the probabilities prediction returns
         (``softmax(logits / temperature)``); 1.0 leaves them as the network gives them.
+    resampler : {"polyphase", "kaiser_best"}
+        How audio at another sample rate is brought to ``spectrogram_config.sr``, in training
+        and in prediction (:func:`alpacaspot.io.read_audio`). alpacaspot's models use
+        ``"polyphase"`` (also assumed for files that state none); models imported from
+        ANIMAL-SPOT use ``"kaiser_best"``, as ANIMAL-SPOT resamples.
 
     Examples
     --------
@@ -78,8 +84,11 @@ class ModelBundle:
     architecture: dict[str, Any] = field(default_factory=dict)
     operating_point: PostprocessConfig | None = None
     temperature: float = 1.0
+    resampler: str = DEFAULT_RESAMPLER
 
     def __post_init__(self) -> None:
+        if self.resampler not in RESAMPLERS:
+            raise ConfigError(f"resampler must be one of {RESAMPLERS}, got {self.resampler!r}")
         self.classes = tuple(str(c) for c in self.classes)
         self.window_s = float(self.window_s)
         if self.operating_point is not None and not isinstance(self.operating_point,
@@ -128,6 +137,8 @@ class ModelBundle:
         }
         if self.temperature != 1.0:
             meta["temperature"] = self.temperature
+        if self.resampler != DEFAULT_RESAMPLER:
+            meta["resampler"] = self.resampler
         if self.operating_point is not None:
             meta["operating_point"] = json.loads(self.operating_point.to_json())
         digest.update(json.dumps(_json_safe(meta), sort_keys=True).encode("utf-8"))
@@ -183,6 +194,7 @@ def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> Path:
         "classes": list(bundle.classes),
         "provenance": bundle.provenance,
         "temperature": float(bundle.temperature),
+        "resampler": bundle.resampler,
         "operating_point": (None if bundle.operating_point is None
                             else json.loads(bundle.operating_point.to_json())),
     }
@@ -225,6 +237,10 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"corrupt model metadata: {exc!r}", path=path) from None
     temperature = meta.get("temperature", 1.0)
+    resampler = meta.get("resampler", DEFAULT_RESAMPLER)  # files before it was stored
+    if resampler not in RESAMPLERS:
+        raise ModelError(f"stored resampler must be one of {RESAMPLERS}, got {resampler!r}",
+                         path=path)
     try:
         stored = meta.get("operating_point")
         op = None if stored is None else PostprocessConfig.from_json(stored)
@@ -252,6 +268,7 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
         architecture=dict(arch),
         operating_point=op,
         temperature=_temperature(temperature, path),
+        resampler=resampler,
     )
 
 
