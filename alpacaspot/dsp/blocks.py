@@ -36,11 +36,10 @@ def _read_span(path: Path, s0: int, s1: int, sr: int) -> np.ndarray:
 
 def _n_samples(path: Path, sr: int) -> int:
     from alpacaspot.io import audio_info
+    from alpacaspot.io.audio import resampled_length
 
     info = audio_info(path)
-    if info.sample_rate == sr:
-        return int(info.frames)
-    return int(math.ceil(info.frames * sr / info.sample_rate))
+    return resampled_length(info.frames, info.sample_rate, sr)
 
 
 def spectrogram_blocks(
