@@ -32,13 +32,14 @@ _log = logging.getLogger(__name__)
 
 PREDICT_EXTRA_KEYS: tuple[str, ...] = (
     "scores_dir", "input_root", "mode", "precision", "device", "num_threads", "overwrite",
-    "write_log", "shared_passes",
+    "write_log", "shared_passes", "channel",
 )  # fmt: skip
 """predict.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (where window scores are stored; default
 ``<output_dir>/scores``), ``input_root`` (folder recording names are relative to), ``mode``
 (``exact``/``shared``), ``precision`` (``fp32``/``bf16``/``auto``), ``device`` (``auto``, ``cpu``,
 ``cuda``), ``num_threads``, ``overwrite`` (flag: recompute stored scores), ``write_log`` (flag:
-also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``."""
+also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``, ``channel``
+(1-based channel to score, as a Raven table's ``Channel``; default: average the channels)."""
 
 EVALUATE_EXTRA_KEYS: tuple[str, ...] = (
     ("scores_dir", "corpus_root", "sequence_len", "hop")
@@ -172,6 +173,7 @@ class PredictSettings:
     overwrite: bool = False
     write_log: bool = False
     shared_passes: int | None = None
+    channel: int | None = None
 
 
 def _post_setting(name: str, doc: str) -> property:
@@ -257,6 +259,7 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
         sequence_len_s=r.number("sequence_len", lo=1e-6),
         threshold=float(r.number("threshold", default=0.5, lo=0.0, hi=1.0)),  # type: ignore[arg-type]
         batch_size=int(r.integer("batch_size", default=64)),  # type: ignore[arg-type]
+        channel=r.integer("channel"),
         device=device,
         num_threads=r.integer("num_threads"),
         min_max_norm=r.flag("min_max_norm") if "min_max_norm" in values else True,
