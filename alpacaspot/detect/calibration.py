@@ -32,6 +32,7 @@ from alpacaspot.detect._inputs import resolve_inputs
 from alpacaspot.detect.inference import predict_scores
 from alpacaspot.errors import ConfigError
 from alpacaspot.evaluate.calibration import (
+    TEMPERATURE_BOUNDS,
     apply_temperature,
     choose_operating_point,
     expected_calibration_error,
@@ -213,6 +214,10 @@ def calibrate(
     _log.info("calibrated on %d recording(s), %d events: T=%.3g, ECE %.3f -> %.3f, "
               "operating point %s, validation F1 %.3f", len(names), len(truth), t,
               record["ece_before"], record["ece_after"], op.to_cfg_items(), record["f1"])
+    if record["f1"] == 0.0 or np.isclose(t, TEMPERATURE_BOUNDS, rtol=1e-3).any():
+        _log.warning("calibration found no useful operating point (validation F1 %.3f, "
+                     "temperature %.3g at the edge of %s): the model detects nothing on its "
+                     "validation tapes; train it longer", record["f1"], t, TEMPERATURE_BOUNDS)
     provenance = {**dict(bundle.provenance or {}), CALIBRATION_KEY: record}
     return dataclasses.replace(bundle, provenance=provenance, temperature=t,
                                operating_point=op)
