@@ -10,6 +10,7 @@ Examples
 16
 """
 
+from alpacaspot.models.animalspot_export import export_animalspot_model
 from alpacaspot.models.animalspot_import import import_animalspot_model
 from alpacaspot.models.bundle import ModelBundle, load_model, save_model
 from alpacaspot.models.checkpoints import list_checkpoints, load_latest_checkpoint
@@ -29,6 +30,7 @@ __all__ = [
     "TrainResult",
     "VAL_METRICS",
     "build_model",
+    "export_animalspot_model",
     "import_animalspot_model",
     "list_checkpoints",
     "load_latest_checkpoint",
