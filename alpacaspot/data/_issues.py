@@ -36,6 +36,13 @@ class _Issues:
         if not self.strict:
             _log.warning("%s", err)
 
+    def warn(self, message: str, *, path: str | os.PathLike[str] | None = None,
+             line: int | None = None) -> None:
+        """Record and log a warning that never stops a strict run."""
+        text = str(CorpusError(message, path=path, line=line))
+        self.items.append(text)
+        _log.warning("%s", text)
+
     def raise_if_strict(self, root: str | os.PathLike[str]) -> None:
         """In strict mode, raise the problems found so far (the error itself when only one)."""
         if not self.strict or not self._errors:

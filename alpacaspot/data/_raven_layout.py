@@ -1,27 +1,53 @@
-"""The ``raven`` corpus layout: audio files with Raven selection tables beside them.
+"""The ``raven`` corpus layout: audio files and the Raven selection tables that annotate them.
 
-A recording ``<dir>/<stem>.wav`` is annotated by ``<dir>/<stem>.selections.txt`` or
-``<dir>/<stem>.Table.<n>.selections.txt`` (several such tables are concatenated). Any other
-``*.selections.txt`` is read as a multi-file table whose ``Begin Path``/``Begin File`` column
-names the audio (relative to the corpus root).
+Every ``*.txt`` file whose header holds a ``Begin Time (s)`` column is a selection table,
+whatever its name (``X.Table.1.selections.txt``, ``LBH multiple selection table.txt``). A row
+belongs to the audio its ``Begin File`` / ``Begin Path`` cell names (found anywhere in the
+corpus); a table without those columns belongs to the audio its name starts with
+(``X.Table.1.selections.txt`` -> ``X.wav``, or the one audio file whose name starts with ``X``),
+looked up in the table's own folder first. A table naming no audio of the corpus, and rows
+naming absent audio, are reported problems. Other ``.txt`` files (notes, descriptions) are
+not tables and are skipped.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from alpacaspot.data._issues import _Issues
 from alpacaspot.errors import AlpacaspotError
+from alpacaspot.io._raven_parse import find_column
+from alpacaspot.io._raven_resolve import AudioResolver
+from alpacaspot.io.raven import read_raven_rows
 
 AUDIO_SUFFIXES = (".wav", ".flac")
-_TABLE = re.compile(r"^(?P<stem>.+?)(\.Table\.[0-9]+)?\.selections\.txt$", re.IGNORECASE)
+_BEGIN_COLUMNS = ("Begin Time (s)",)
+_FILE_COLUMNS = ("Begin File", "Begin Path")
 
 
 def _skip(rel: Path) -> bool:
     return any(p.startswith(("dataset_", ".")) for p in rel.parts[:-1]) or rel.name.startswith(".")
+
+
+def _header(path: Path) -> list[str]:
+    """Column names of a text file's first non-empty line (empty when unreadable)."""
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                text = raw.decode("utf-8-sig", errors="replace").strip("\r\n")
+                if text.strip():
+                    return [c.strip() for c in text.split("\t")]
+    except OSError:
+        return []
+    return []
+
+
+def is_selection_table(path: Path) -> bool:
+    """True when ``path``'s header names a ``Begin Time (s)`` column (any spelling of case)."""
+    cols = _header(path)
+    return len(cols) > 1 and any(find_column(cols, c) for c in _BEGIN_COLUMNS)
 
 
 def list_files(root: Path) -> tuple[list[Path], list[Path]]:
@@ -33,60 +59,69 @@ def list_files(root: Path) -> tuple[list[Path], list[Path]]:
             continue
         if p.suffix.lower() in AUDIO_SUFFIXES:
             audio.append(p)
-        elif p.name.lower().endswith(".selections.txt"):
+        elif p.suffix.lower() == ".txt" and is_selection_table(p):
             tables.append(p)
     return audio, tables
+
+
+def _names_files(path: Path) -> bool:
+    cols = _header(path)
+    return any(find_column(cols, c) for c in _FILE_COLUMNS)
 
 
 def read_raven_layout(
     root: Path, audio: list[Path], tables: list[Path], issues: _Issues, label_column: str | None
 ) -> tuple[list[str], pd.DataFrame]:
-    """Recordings (relative POSIX paths, sorted) that have annotations, and their events."""
-    from alpacaspot.io import read_raven
+    """Recordings (relative POSIX paths, sorted) that have annotations, and their events.
 
-    by_stem: dict[tuple[Path, str], Path] = {(a.parent, a.stem): a for a in audio}
+    The events keep ``_table`` and ``_line`` (where each row was read) for messages.
+    """
     rel_of = {a: a.relative_to(root).as_posix() for a in audio}
+    resolver = AudioResolver(root, files=list(rel_of.values()), collect_missing=True)
     frames: list[pd.DataFrame] = []
     annotated: set[str] = set()
     broken: set[str] = set()
     for table in tables:
-        m = _TABLE.match(table.name)
-        target = by_stem.get((table.parent, m.group("stem"))) if m else None
-        if target is not None:
-            try:
-                ev = read_raven([table], label_column=label_column)
-            except AlpacaspotError as exc:
-                issues.report(f"malformed selection table ({exc.message}); its recording "
-                              f"{rel_of[target]} is excluded", path=table, line=exc.line,
-                              error=type(exc))
-                broken.add(rel_of[target])
-                continue
-            ev = ev.assign(recording=rel_of[target])
-            annotated.add(rel_of[target])
-            frames.append(ev)
-            continue
+        multi = _names_files(table)
         try:
-            ev = read_raven([table], label_column=label_column, audio_root=root)
+            target = None if multi else resolver.resolve_stem(table)
         except AlpacaspotError as exc:
-            issues.report(f"table matches no audio file and names none ({exc.message})",
+            issues.report(f"selection table names no audio file of the corpus ({exc.message})",
                           path=table)
             continue
-        known = set(rel_of.values())
-        for row, rec in enumerate(ev["recording"].tolist()):
-            if rec not in known:
-                issues.report(f"table names audio {rec!r} that is not in the corpus",
-                              path=table, line=row)
-        ev = ev[ev["recording"].isin(known)]
+        before = len(resolver.missing)
+        try:
+            ev = read_raven_rows([table], label_column=label_column, resolver=resolver)
+        except AlpacaspotError as exc:
+            excluded = f"; its recording {target} is excluded" if target else ""
+            issues.report(f"malformed selection table ({exc.message}){excluded}", path=table,
+                          line=exc.line, error=type(exc))
+            if target:
+                broken.add(target)
+            continue
+        missing = resolver.missing[before:]
+        if missing:
+            names = sorted({name for _, _, name in missing})
+            shown = ", ".join(f"{n!r}" for n in names[:5]) + (" ..." if len(names) > 5 else "")
+            issues.report(f"{len(missing)} selection(s) name audio that is not in the corpus "
+                          f"({len(names)} file(s): {shown}; first at line {missing[0][1]}); "
+                          "they are excluded", path=table, line=missing[0][1])
+            ev = ev[ev["recording"] != ""]
+        if target is not None:
+            annotated.add(target)
+        elif not missing and ev.empty:
+            issues.report("multi-file selection table holds no selection", path=table)
         annotated.update(ev["recording"].tolist())
-        frames.append(ev)
+        if len(ev):
+            frames.append(ev)
     recordings = []
     for a in audio:
         rel = rel_of[a]
         if rel in annotated:
             recordings.append(rel)
         elif rel not in broken:
-            issues.report("audio file has no selection table "
-                          f"(expected {a.stem}.selections.txt or {a.stem}.Table.1.selections.txt)",
-                          path=a)
+            issues.report("audio file has no selection table (expected "
+                          f"{a.stem}.Table.1.selections.txt beside it, or a table naming it in "
+                          "'Begin File')", path=a)
     events = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return recordings, events

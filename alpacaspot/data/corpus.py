@@ -28,6 +28,8 @@ from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.data._alpaca_layout import alpaca_tape, is_alpaca_layout, read_alpaca_layout
+from alpacaspot.data._event_checks import check_events
+from alpacaspot.data._finite import first_nonfinite
 from alpacaspot.data._issues import _Issues
 from alpacaspot.data._naming import clean_field, default_raven_tape, year_from_name
 from alpacaspot.data._raven_layout import list_files, read_raven_layout
@@ -43,7 +45,6 @@ RECORDINGS_FILE = "corpus_recordings.parquet"
 REGIONS_FILE = "corpus_regions.parquet"
 _JSON_FILE = "corpus_index.json"
 _LAYOUTS = ("auto", "raven", "alpaca")
-_DUP_OVERLAP = 0.5  # events of one label overlapping by more than half the shorter are duplicates
 
 TapeFn = Callable[[str], "tuple[str, int | None]"]
 
@@ -158,36 +159,6 @@ class Corpus:
         }
 
 
-def _check_events(events: pd.DataFrame, durations: dict[str, float], root: Path,
-                  issues: _Issues) -> pd.DataFrame:
-    keep = np.ones(len(events), dtype=bool)
-    for i, row in enumerate(events.itertuples(index=False)):
-        src = root / row.recording
-        if not row.end_s > row.begin_s or row.begin_s < 0:
-            issues.report(f"event {i} ({row.label!r}) has begin {row.begin_s:.3f} s and end "
-                          f"{row.end_s:.3f} s; expected 0 <= begin < end", path=src)
-            keep[i] = False
-        elif row.end_s > durations[row.recording] + 1e-3:
-            issues.report(f"event {i} ({row.label!r}, {row.begin_s:.3f}-{row.end_s:.3f} s) "
-                          f"ends after the audio ({durations[row.recording]:.3f} s)", path=src)
-            keep[i] = False
-    events = events[keep].reset_index(drop=True)
-    drop = np.zeros(len(events), dtype=bool)
-    for (rec, label), grp in events.groupby(["recording", "label"], sort=True):
-        active: list[tuple[float, float, int]] = []  # kept events that may still overlap
-        for b, e, idx in zip(grp["begin_s"], grp["end_s"], grp.index, strict=True):
-            active = [a for a in active if a[1] > b]
-            for ab, ae, aidx in active:
-                if min(e, ae) - max(b, ab) > _DUP_OVERLAP * min(e - b, ae - ab):
-                    issues.report(f"events {aidx} and {idx} ({label!r}, {b:.3f} s) overlap: "
-                                  "duplicate annotation", path=root / rec)
-                    drop[idx] = True
-                    break
-            else:
-                active.append((b, e, idx))
-    return events[~drop].reset_index(drop=True)
-
-
 def build_corpus_index(
     root: str | os.PathLike[str],
     *,
@@ -208,9 +179,14 @@ def build_corpus_index(
         ``auto`` picks ``alpaca`` when ``raw_recordings/`` and a ``*segmented*`` folder exist,
         else ``raven``.
     strict : bool, default True
-        Raise on the first problem (unreadable audio, audio without a table, a table naming
-        missing audio, events outside the audio, overlapping duplicates). With False each
-        problem is logged, counted in ``Corpus.warnings`` and the offending item skipped.
+        Raise at the end on every problem found (unreadable audio, audio with NaN or infinite
+        samples, audio without a table, a table naming no audio of the corpus, selections
+        naming missing audio, selections ending after their audio: one problem per table).
+        With False each problem is logged, recorded in ``Corpus.warnings`` and the offending
+        item skipped. Near-identical duplicate selections (same recording, label and
+        channel, begin and end within 10 ms, frequency boxes overlapping almost entirely, in
+        one table or across tables) are dropped in both modes with one warning per table
+        (also in ``Corpus.warnings``); overlapping calls of one label are kept.
     tape_fn : callable, optional
         ``tape_fn(recording) -> (tape, year)`` for the relative recording path; the default
         takes the tape from the layout (raven: first folder, else the file stem; alpaca:
@@ -259,8 +235,17 @@ def build_corpus_index(
 
         try:
             info = audio_info(r / rec)
+            bad = first_nonfinite(r / rec, info.subtype)
         except AlpacaspotError as exc:
             issues.report(f"unreadable audio ({exc.message})", path=r / rec, error=AudioError)
+            continue
+        except (OSError, RuntimeError) as exc:  # soundfile's errors while reading samples
+            issues.report(f"unreadable audio samples ({exc})", path=r / rec, error=AudioError)
+            continue
+        if bad is not None:
+            issues.report(f"audio holds a NaN or infinite sample (first at frame {bad[0]}, "
+                          f"channel {bad[1] + 1}); expected finite samples: repair or "
+                          "re-export the file", path=r / rec, error=AudioError)
             continue
         if tape_fn is not None:
             tape, year = tape_fn(rec)
@@ -275,8 +260,9 @@ def build_corpus_index(
     events = EVENTS.validate(events if len(events) else EVENTS.empty())
     events = events[events["recording"].isin(set(recordings["recording"]))]
     durations = dict(zip(recordings["recording"], recordings["duration_s"], strict=False))
+    events = check_events(events, durations, r, issues)
     events = events.sort_values(["recording", "begin_s", "end_s", "label"], kind="stable")
-    events = _check_events(events.reset_index(drop=True), durations, r, issues)
+    events = events.reset_index(drop=True)
     meta = recordings.set_index("recording")
     events["tape"] = events["recording"].map(meta["tape"]).astype(object)
     events["year"] = events["recording"].map(meta["year"]).astype("Int64")

@@ -33,12 +33,26 @@ def table_stem(path: Path) -> str:
     return path.stem
 
 
+def _by_name(files: list[str], stem: str, named: bool) -> list[str]:
+    """Files whose base name is ``stem`` (exactly when it names the audio), else ``stem.*``,
+    else starting with ``stem``."""
+    base = {f: f.rsplit("/", 1)[-1] for f in files}
+    exact = [f for f in files if base[f] == stem] if named else []
+    exact = exact or [f for f in files if base[f].rsplit(".", 1)[0] == stem]
+    return exact or [f for f in files if base[f].startswith(stem)]
+
+
 class AudioResolver:
     """Resolve audio names from tables to recordings relative to an audio root."""
 
-    def __init__(self, root: Path | None) -> None:
+    def __init__(self, root: Path | None, *, files: list[str] | None = None,
+                 collect_missing: bool = False) -> None:
         self.root = root
-        self._files: list[str] | None = None
+        self._files: list[str] | None = None if files is None else sorted(files)
+        #: with ``collect_missing``, rows naming absent audio resolve to "" and are listed
+        #: here as (table, line, name) instead of raising
+        self.collect_missing = collect_missing
+        self.missing: list[tuple[Path, int, str]] = []
         self._durations: dict[str, float] = {}
         if root is not None and not root.is_dir():
             raise AnnotationError("audio_root is not a folder", path=root)
@@ -66,6 +80,9 @@ class AudioResolver:
         matches = [f for f in self._audio_files() if f.rsplit("/", 1)[-1] == name]
         if len(matches) == 1:
             return matches[0]
+        if not matches and self.collect_missing:
+            self.missing.append((table, line, name))
+            return ""
         if not matches:
             raise AnnotationError(
                 f"audio file {name!r} named by the table is not under audio_root {self.root}",
@@ -85,10 +102,16 @@ class AudioResolver:
         if self.root is None:
             return stem if named else f"{stem}.wav"
         files = self._audio_files()
-        base = {f: f.rsplit("/", 1)[-1] for f in files}
-        exact = [f for f in files if base[f] == stem] if named else []
-        exact = exact or [f for f in files if base[f].rsplit(".", 1)[0] == stem]
-        matches = exact or [f for f in files if base[f].startswith(stem)]
+        try:
+            folder = table.parent.absolute().relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            folder = None
+        matches: list[str] = []
+        if folder is not None:  # the table's own folder first, then the whole root
+            prefix = "" if folder == "." else folder + "/"
+            here = [f for f in files if f.startswith(prefix) and "/" not in f[len(prefix):]]
+            matches = _by_name(here, stem, named)
+        matches = matches or _by_name(files, stem, named)
         if len(matches) == 1:
             return matches[0]
         what = "no audio file" if not matches else f"several audio files {matches[:5]}"

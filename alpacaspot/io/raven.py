@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from alpacaspot.errors import AnnotationError
+from alpacaspot.io._raven_dedupe import duplicate_notes, near_duplicates
 from alpacaspot.io._raven_parse import (
     RavenTable,
     find_column,
@@ -32,6 +33,9 @@ from alpacaspot.io._raven_write import write_raven
 from alpacaspot.io.schemas import EVENTS
 
 __all__ = ["read_raven", "write_raven", "LABEL_COLUMNS", "SCORE_COLUMNS"]
+
+SOURCE_COLUMNS = ("_table", "_line")
+"""Columns :func:`read_raven_rows` adds: the table file and the 1-based line of each row."""
 
 _log = logging.getLogger(__name__)
 
@@ -88,7 +92,10 @@ def read_raven(
         strings), sorted by recording, begin, end, channel and selection. One event per
         selection even when a table repeats it for several views. ``quality`` comes from a
         ``Quality`` column, ``score`` from ``Score`` or ``Confidence``; both are null where
-        absent.
+        absent. Selections that repeat those of another table read in the same call (per-file
+        tables beside a multi-file table of the same files: same recording, label and
+        channel, begin and end within 10 ms, frequency boxes overlapping almost entirely) are
+        counted once, with one warning per table that counts them.
 
     Notes
     -----
@@ -121,22 +128,56 @@ def read_raven(
     """
     root = None if audio_root is None else Path(audio_root)
     resolver = AudioResolver(root)
-    frames = [
-        _read_one(path, label_column=label_column, resolver=resolver) for path in _as_paths(paths)
-    ]
-    frames = [f for f in frames if len(f)]
-    if not frames:
+    events = read_raven_rows(_as_paths(paths), label_column=label_column, resolver=resolver)
+    if len(events) == 0:
         return EVENTS.empty()
-    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    for col in events.columns:
-        if col not in EVENTS.names:
-            events[col] = events[col].astype(object).where(events[col].notna(), "")
+    tables = events["_table"].tolist()
+    dup_of = near_duplicates(events)
+    across = np.array([d >= 0 and tables[d] != tables[i] for i, d in enumerate(dup_of)],
+                      dtype=bool)
+    if across.any():
+        notes = duplicate_notes(tables, np.where(across, dup_of, -1))
+        for table, note in notes.items():
+            _log.warning("%s: %s", table, note)
+        events = events.loc[~across].reset_index(drop=True)
+    events = events.drop(columns=list(SOURCE_COLUMNS))
     if root is not None:
         events = _clip_to_audio(events, resolver)
     events = events.sort_values(
         ["recording", "begin_s", "end_s", "channel", "selection"], kind="mergesort"
     ).reset_index(drop=True)
     return EVENTS.validate(events)
+
+
+def read_raven_rows(
+    paths: list[Path], *, label_column: str | None, resolver: AudioResolver
+) -> pd.DataFrame:
+    """Every selection of ``paths`` in reading order, with its table and line.
+
+    The rows of :func:`read_raven` before de-duplication, clipping and sorting, plus
+    :data:`SOURCE_COLUMNS` (``_table``: the table's path as given, ``_line``: 1-based line).
+    Extra table columns are strings (empty where a table lacks them).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "t.selections.txt").write_text(
+    ...     "Selection\tBegin Time (s)\tEnd Time (s)\n7\t1.5\t1.8\n")
+    >>> rows = read_raven_rows([d / "t.selections.txt"], label_column=None,
+    ...                        resolver=AudioResolver(None))
+    >>> rows[["recording", "selection", "_line"]].values.tolist()
+    [['t.wav', 7, 2]]
+    """
+    frames = [_read_one(path, label_column=label_column, resolver=resolver) for path in paths]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=[*EVENTS.names, *SOURCE_COLUMNS])
+    events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    for col in events.columns:
+        if col not in EVENTS.names and col not in SOURCE_COLUMNS:
+            events[col] = events[col].astype(object).where(events[col].notna(), "")
+    return events
 
 
 def _read_one(path: Path, *, label_column: str | None, resolver: AudioResolver) -> pd.DataFrame:
@@ -216,13 +257,15 @@ def _read_one(path: Path, *, label_column: str | None, resolver: AudioResolver) 
         "selection": _ints(table, "Selection", path, fallback=range(1, n + 1)),
         "score": _floats(table, score_col, path) if score_col else [None] * n,
     }
+    out["_table"] = [str(path)] * n
+    out["_line"] = list(lines)
     consumed = {begin_col, end_col, label_col, score_col, offset_col}
     for name in ("Low Freq (Hz)", "High Freq (Hz)", "Quality", "Channel", "Selection"):
         consumed.add(find_column(table.columns, name))
     for col in table.columns:
         if col in consumed:
             continue
-        key = col if col not in out else f"raven_{col}"
+        key = col if col not in out and col not in SOURCE_COLUMNS else f"raven_{col}"
         out[key] = list(cell(col))
     return pd.DataFrame(out)
 

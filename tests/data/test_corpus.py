@@ -117,20 +117,28 @@ def _append_row(table: Path, begin: float, end: float, label: str = "hum") -> No
 def test_event_past_the_end(raven_corpus: Path) -> None:
     table = sorted(raven_corpus.rglob("*.selections.txt"))[0]
     _append_row(table, 29.9, 31.5)
-    with pytest.raises(CorpusError, match="ends after the audio") as err:
+    with pytest.raises(CorpusError, match=r"1 of 6 events lie beyond the audio's 30.0 s") as err:
         build_corpus_index(raven_corpus)
-    assert "T01" in str(err.value)
+    assert "T01" in str(err.value) and "Selection 999" in str(err.value)
+    assert f"{table.name}, line 7" in str(err.value)
     assert len(build_corpus_index(raven_corpus, strict=False).warnings) == 1
 
 
 def test_duplicate_events(raven_corpus: Path) -> None:
+    """A near-identical copy of a selection (2 ms off, same box) is dropped with a warning."""
     table = sorted(raven_corpus.rglob("*.selections.txt"))[0]
-    first = build_corpus_index(raven_corpus).events.iloc[0]
-    _append_row(table, float(first["begin_s"]) + 0.01, float(first["end_s"]), first["label"])
-    with pytest.raises(CorpusError, match="duplicate"):
-        build_corpus_index(raven_corpus)
-    lenient = build_corpus_index(raven_corpus, strict=False)
-    assert len(lenient.warnings) == 1
+    before = build_corpus_index(raven_corpus).events
+    lines = table.read_text().splitlines()
+    header = lines[0].split("\t")
+    row = dict(zip(header, lines[1].split("\t"), strict=True))
+    row["Selection"] = "999"
+    for key in ("Begin Time (s)", "End Time (s)", "File Offset (s)"):
+        row[key] = str(float(row[key]) + 0.002)
+    table.write_text("\n".join([*lines, "\t".join(row[h] for h in header)]) + "\n")
+    corpus = build_corpus_index(raven_corpus)  # strict: a duplicate is no error
+    assert len(corpus.events) == len(before)
+    assert len(corpus.warnings) == 1
+    assert table.name in corpus.warnings[0] and "1 near-identical duplicate" in corpus.warnings[0]
 
 
 def test_multi_file_table_naming_missing_audio(tmp_path: Path) -> None:
