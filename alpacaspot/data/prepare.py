@@ -1,8 +1,10 @@
 """Training datasets for ANIMAL-SPOT-style models, one folder per dataset strategy.
 
-For each active strategy, ``<corpus>/dataset_<name>/`` receives:
+For each active strategy, ``<corpus>/dataset_<name>/`` (or ``<dataset_root>/dataset_<name>/``)
+receives:
 
-- flat clip WAVs named ``CLASS-LABELINFO_ID_YEAR_TAPE_STARTMS_ENDMS.wav`` (real year and tape),
+- flat clip WAVs named ``CLASS-LABELINFO_ID_YEAR_TAPE_STARTMS_ENDMS.wav`` (real year and tape;
+  ``0000`` for a recording without a date in its name),
 - ``train.csv``, ``val.csv``, ``test.csv`` (one clip file name per line, no header),
 - ``variant_index.parquet`` (CLIPS schema plus ``year``) and ``variant_index.json`` (the
   fork's ``meta``/``entries`` view plus provenance: corpus hash, strategy, seed, package
@@ -56,39 +58,51 @@ def _version() -> str:
     return str(__version__)
 
 
-def _corpus_hash(root: Path) -> str:
+def _corpus_hash(corpus: Corpus) -> str:
     h = hashlib.sha256()
+    saved = False
     for name in (INDEX_FILE, RECORDINGS_FILE, REGIONS_FILE):
-        p = root / name
+        p = corpus.root / name
         if p.is_file():
+            saved = True
             h.update(name.encode())
             h.update(p.read_bytes())
+    if not saved:  # an index held in memory only (the corpus folder is read-only)
+        for table in (corpus.events, corpus.recordings):
+            h.update(pd.util.hash_pandas_object(table.astype(str), index=False).to_numpy()
+                     .tobytes())
     return h.hexdigest()
 
 
-def _load_corpus(root: Path) -> Corpus:
+def _load_corpus(root: Path, *, save: bool = True) -> Corpus:
     if (root / INDEX_FILE).is_file() and (root / RECORDINGS_FILE).is_file():
         return Corpus.load(root)
     _log.info("%s: no corpus index yet, building it (layout auto)", root)
     corpus = build_corpus_index(root, layout="auto")
-    corpus.save()
+    if save:
+        corpus.save()
     return corpus
 
 
-def _name_clips(clips: pd.DataFrame, root: Path) -> list[str]:
+def _year(year: object) -> int:
+    """A clip name's year field: the recording's year, 0 (``0000``) when unknown."""
+    return 0 if pd.isna(year) else int(year)  # type: ignore[call-overload]
+
+
+def _name_clips(clips: pd.DataFrame, root: Path, strat: Strategy) -> list[str]:
     from alpacaspot.io.animalspot import format_clip_name
 
     names = []
     for i, row in enumerate(clips.to_dict("records")):
-        if pd.isna(row["year"]):
-            raise CorpusError("recording has no year (no YYYYMMDD date in its name), which "
-                              "ANIMAL-SPOT clip names need; pass tape_fn to "
-                              "build_corpus_index", path=root / row["recording"])
+        if pd.isna(row["year"]) and strat.require_year:
+            raise CorpusError(f"recording has no year (no YYYYMMDD date in its name), which "
+                              f"strategy {strat.name!r} requires (require_year); pass tape_fn "
+                              "to build_corpus_index", path=root / row["recording"])
         info = str(row["label"])
         if not pd.isna(row["quality"]):
             info = f"{info}-q{int(row['quality'])}"
         names.append(format_clip_name(
-            class_name=row["class"], label=info, id=i, year=int(row["year"]), tape=row["tape"],
+            class_name=row["class"], label=info, id=i, year=_year(row["year"]), tape=row["tape"],
             start_ms=int(round(row["begin_s"] * 1000)), end_ms=int(round(row["end_s"] * 1000))))
     return names
 
@@ -100,7 +114,7 @@ def _json_view(clips: pd.DataFrame, strat: Strategy, corpus: Corpus, corpus_hash
         q = row["quality"]
         entries.append({
             "uid": f"{i:06d}", "fn": row["clip"], "class": row["class"], "label": row["label"],
-            "tape_key": f"{int(row['year'])}_{row['tape']}", "recording": row["recording"],
+            "tape_key": f"{_year(row['year']):04d}_{row['tape']}", "recording": row["recording"],
             "quality": None if pd.isna(q) else int(q), "source": row["source"],
             "start_ms": int(round(row["begin_s"] * 1000)),
             "end_ms": int(round(row["end_s"] * 1000)),
@@ -163,8 +177,10 @@ def prepare_variant(
     generate_spectrograms: bool = False,
     workers: int | None = None,
     progress: bool | None = None,
+    dataset_root: str | os.PathLike[str] | None = None,
 ) -> Path:
-    """Build one dataset folder ``<corpus>/dataset_<strat.name>/``; see the module docstring.
+    """Build one dataset folder ``<dataset_root>/dataset_<strat.name>/``; see the module
+    docstring (``dataset_root`` defaults to the corpus folder).
 
     Examples
     --------
@@ -178,8 +194,8 @@ def prepare_variant(
         clips = sample_windows(corpus, strat, rng)
     clips["split"] = assign_splits(clips, strategy=strat.split_strategy, seed=strat.seed,
                                    fractions=strat.split_fractions)
-    clips["clip"] = _name_clips(clips, corpus.root)
-    out = corpus.root / f"dataset_{strat.name}"
+    clips["clip"] = _name_clips(clips, corpus.root, strat)
+    out = Path(dataset_root if dataset_root is not None else corpus.root) / f"dataset_{strat.name}"
     out.mkdir(parents=True, exist_ok=True)
     names = set(clips["clip"])
     _remove_stale(out, names, None, ".wav")
@@ -194,7 +210,7 @@ def prepare_variant(
     table = clips[["clip", "class", "label", "recording", "tape", "begin_s", "end_s", "split",
                    "source", "quality", "year"]]
     write_table(table, out / "variant_index.parquet", schema=CLIPS)
-    view = _json_view(clips, strat, corpus, _corpus_hash(corpus.root), shortfall)
+    view = _json_view(clips, strat, corpus, _corpus_hash(corpus), shortfall)
     atomic_write_text(out / "variant_index.json", json.dumps(view, indent=2) + "\n")
     _write_selection_tables(clips, out)
     _log.info("%s: %d clips (%d new), %s", out, len(clips), written,
@@ -209,6 +225,7 @@ def prepare_datasets(
     generate_spectrograms: bool = False,
     workers: int | None = None,
     progress: bool | None = None,
+    dataset_root: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Build the dataset folder of every active strategy of ``strategies``.
 
@@ -226,6 +243,10 @@ def prepare_datasets(
         Clip-extraction processes (default: the usable cores, at most 8).
     progress : bool, optional
         Progress bars (None: only on a terminal).
+    dataset_root : path-like, optional
+        Folder that receives the ``dataset_<name>/`` folders (default: the corpus folder,
+        the seed's layout). When given, nothing is written into the corpus folder: an index
+        missing there is built in memory and not saved.
 
     Returns
     -------
@@ -238,7 +259,7 @@ def prepare_datasets(
         Unknown strategy keys or values.
     CorpusError
         A split that cannot be filled, a tape without room for noise clips, a recording
-        without a year, a corpus without target calls.
+        without a year under ``require_year``, a corpus without target calls.
 
     Examples
     --------
@@ -254,6 +275,7 @@ def prepare_datasets(
     if not root.is_dir():
         raise CorpusError("corpus folder does not exist", path=root)
     active = load_strategies(strategies)
-    corpus = _load_corpus(root)
+    corpus = _load_corpus(root, save=dataset_root is None)
     return {s.name: prepare_variant(corpus, s, generate_spectrograms=generate_spectrograms,
-                                    workers=workers, progress=progress) for s in active}
+                                    workers=workers, progress=progress,
+                                    dataset_root=dataset_root) for s in active}

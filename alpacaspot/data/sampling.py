@@ -54,8 +54,11 @@ def _targets(corpus: Corpus, strat: Strategy) -> tuple[pd.DataFrame, pd.Series]:
     ev = corpus.events
     is_target = ev["label"].astype(str) == strat.target_label
     keep = is_target.copy()
-    if strat.min_quality is not None:
-        keep &= ev["quality"].notna() & (ev["quality"].fillna(-1) >= strat.min_quality)
+    known = ev["quality"].notna()
+    if strat.min_quality:
+        keep &= ~known | (ev["quality"].fillna(-1) >= strat.min_quality)
+    if strat.drop_unknown_quality:
+        keep &= known
     return ev[keep].reset_index(drop=True), is_target
 
 

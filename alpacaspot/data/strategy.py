@@ -13,8 +13,12 @@ default; ``"windows"``: fixed windows along each recording), ``window_s``, ``hop
 side of a call), ``target_label`` (default ``"hum"``) and ``split_fractions``.
 
 ``min_quality: q`` keeps the target calls of quality ``>= q`` (the synthetic corpus grades
-hums 1 = faintest .. 4 = clearest); calls left out are still avoided by noise mining, never
-used as noise. Calls without a quality are kept only when ``min_quality`` is null.
+hums 1 = faintest .. 4 = clearest; ``0`` or null keeps every quality); calls left out are still
+avoided by noise mining, never used as noise. Calls of unknown quality (a Raven table without
+a ``Quality`` column, an empty cell) are kept by any ``min_quality`` unless
+``drop_unknown_quality`` is true. ``require_year: true`` refuses recordings without a
+``YYYYMMDD`` date in their name (for users who let ANIMAL-SPOT re-split by year and tape);
+otherwise such clips carry the year field ``0000`` and their tape alone identifies them.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class Strategy:
     hop_s: float = 0.05
     noise_ratio: float = 2.0
     target_label: str = "hum"
+    drop_unknown_quality: bool = False
+    require_year: bool = False
     split_fractions: tuple[float, float, float] = (0.70, 0.15, 0.15)
 
     @classmethod
@@ -91,8 +97,14 @@ class Strategy:
             raise ValueError(f"sampling must be 'calls' or 'windows', got {self.sampling!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if self.min_quality is not None and not 1 <= int(self.min_quality) <= 4:
-            raise ValueError(f"min_quality must be 1..4 or null, got {self.min_quality!r}")
+        if self.min_quality is not None and (
+                isinstance(self.min_quality, bool) or not isinstance(self.min_quality, int)
+                or not 0 <= self.min_quality <= 4):
+            raise ValueError(f"min_quality must be 0..4 (0: keep all) or null, got "
+                             f"{self.min_quality!r}")
+        for key in ("drop_unknown_quality", "require_year"):
+            if not isinstance(getattr(self, key), bool):
+                raise ValueError(f"{key} must be true or false, got {getattr(self, key)!r}")
         for key in ("noise_per_hum", "margin_s", "context_s", "noise_ratio"):
             if not float(getattr(self, key)) >= 0:
                 raise ValueError(f"{key} must be >= 0, got {getattr(self, key)!r}")

@@ -157,9 +157,14 @@ def test_missing_year_and_no_targets(tmp_path: Path) -> None:
         write_audio(wav, 0.1 * rng.standard_normal(8000 * 4), 8000)
         wav.with_name("rec.selections.txt").write_text(
             "Selection\tBegin Time (s)\tEnd Time (s)\tAnnotation\n1\t1.0\t1.3\thum\n")
-    with pytest.raises(CorpusError, match="no year") as err:
-        prepare_datasets(tmp_path, {"strategies": {"v": {}}}, workers=1)
+    with pytest.raises(CorpusError, match="no year.*require_year") as err:
+        prepare_datasets(tmp_path, {"strategies": {"v": {"require_year": True}}}, workers=1)
     assert "rec.wav" in str(err.value)
+    # without require_year the year is unknown (null), and the clip names carry 0000
+    d = prepare_datasets(tmp_path, {"strategies": {"v": {"noise_per_hum": 0}}}, workers=1)["v"]
+    table = read_table(d / "variant_index.parquet", schema="clips")
+    assert len(table) == 3 and table["year"].isna().all()
+    assert all("_0000_" in name for name in table["clip"])
     with pytest.raises(CorpusError, match="no 'bark' event"):
         prepare_datasets(tmp_path, {"strategies": {"v": {"target_label": "bark"}}}, workers=1)
 
