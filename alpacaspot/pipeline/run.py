@@ -22,9 +22,9 @@ import pandas as pd
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import Executor, get_executor
-from alpacaspot.errors import ClusterError
+from alpacaspot.errors import ClusterError, ConfigError
 
-__all__ = ["PipelineSpec", "PipelineResult", "run_pipeline"]
+__all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
 _log = logging.getLogger(__name__)
 
@@ -55,7 +55,13 @@ class PipelineSpec:
         Where the job arrays run: a registered executor's name (``"local"``, ``"slurm"``;
         see :func:`alpacaspot.cluster.get_executor`).
     training_corpus_root, benchmark_corpus_root : path, optional
-        Use existing corpora instead of generating synthetic ones.
+        Use existing corpora instead of generating synthetic ones. They are only read: the
+        run mirrors each into ``data/training_corpus`` / ``data/benchmark_corpus`` as
+        symbolic links (:mod:`alpacaspot.pipeline._corpus_view`) and writes the corpus index
+        and datasets there, so a read-only or shared corpus folder works.
+    dataset_root : path, optional
+        Folder for the ``dataset_<strategy>/`` folders (default: the run's
+        ``data/training_corpus``); never inside a user's corpus.
     post : dict
         Keyword arguments of ``scores_to_events`` for the fine threshold sweep.
     strict : bool
@@ -88,6 +94,7 @@ class PipelineSpec:
     executor: str = "local"
     training_corpus_root: str | os.PathLike[str] | None = None
     benchmark_corpus_root: str | os.PathLike[str] | None = None
+    dataset_root: str | os.PathLike[str] | None = None
     post: Mapping[str, Any] = field(default_factory=dict)
     strict: bool = True
     check: bool = True
@@ -115,6 +122,29 @@ class PipelineResult:
     metrics_path: Path
     figures: tuple[Path, ...]
     timings: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PipelineData:
+    """Where the data steps put the corpora and datasets.
+
+    Attributes
+    ----------
+    train_root, bench_root : Path
+        The training and benchmark corpus folders the later steps read (inside the run).
+    dataset_root : Path
+        Folder holding the ``dataset_<strategy>/`` folders.
+    datasets : dict
+        Strategy name -> dataset folder.
+    problems : list of str
+        Corpus problems reported and excluded (``strict=False``).
+    """
+
+    train_root: Path
+    bench_root: Path
+    dataset_root: Path
+    datasets: dict[str, Path]
+    problems: list[str]
 
 
 class _Steps:
@@ -207,33 +237,18 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     >>> from alpacaspot.pipeline.demo import demo_spec
     >>> result = run_pipeline(demo_spec("demo_run"))  # doctest: +SKIP
     """
-    from alpacaspot.data import prepare_datasets
     from alpacaspot.evaluate import evaluate_benchmark
     from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
 
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
-    data_root = root / "data"
-    train_root = (Path(spec.training_corpus_root).absolute() if spec.training_corpus_root
-                  else data_root / "training_corpus")
-    bench_root = (Path(spec.benchmark_corpus_root).absolute() if spec.benchmark_corpus_root
-                  else data_root / "benchmark_corpus")
-
-    if spec.training_corpus_root is None:
-        steps.run("corpus_training", lambda: _synthetic_corpus(train_root, spec.training_corpus))
-    if spec.benchmark_corpus_root is None:
-        steps.run("corpus_benchmark", lambda: _synthetic_corpus(bench_root,
-                                                                spec.benchmark_corpus))
-    problems = root / "logs" / "corpus_problems.txt"
-    for corpus_root in (train_root, bench_root):
-        steps.run("corpus_index", lambda c=corpus_root: _index(c, strict=spec.strict,
-                                                               problems_file=problems))
-    steps.run("prepare_datasets", lambda: prepare_datasets(train_root, dict(spec.strategies)))
+    data = _data_steps(spec, root, steps)
+    train_root, bench_root = data.train_root, data.bench_root
 
     train_variants = json.loads(json.dumps(spec.train_variants))
     glob = train_variants.setdefault("globals", {})
-    glob.setdefault("data_root", str(train_root))
+    glob.setdefault("data_root", str(data.dataset_root))
     glob.setdefault("runs_root", str(root / "TRAINING" / "runs"))
     variants_path = _write_json(root / "tools" / "train_variants.json", train_variants)
     bench_variants_path = _write_json(root / "tools" / "benchmark_variants.json",
@@ -279,6 +294,60 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     _write_json(root / "logs" / "timings.json", steps.timings)
     return PipelineResult(metrics=metrics, metrics_path=metrics_path, figures=figures,
                           timings=dict(steps.timings))
+
+
+def pipeline_data(spec: PipelineSpec) -> PipelineData:
+    """Run the pipeline's data steps alone: corpora, their indexes, the datasets.
+
+    The first steps of :func:`run_pipeline` (logged to ``<out>/logs`` likewise), for checking
+    a corpus and its datasets before any training. User corpora are only read.
+
+    Examples
+    --------
+    >>> data = pipeline_data(PipelineSpec(out="run", training_corpus_root="my_corpus",
+    ...     benchmark_corpus_root="my_bench", training_corpus={}, benchmark_corpus={},
+    ...     strategies={"strategies": {"calls": {}}}, train_variants={},
+    ...     benchmark_variants=[]))  # doctest: +SKIP
+    >>> data.datasets["calls"]  # doctest: +SKIP
+    PosixPath('.../run/data/training_corpus/dataset_calls')
+    """
+    root = Path(spec.out).absolute()
+    root.mkdir(parents=True, exist_ok=True)
+    return _data_steps(spec, root, _Steps(root))
+
+
+def _data_steps(spec: PipelineSpec, root: Path, steps: _Steps) -> PipelineData:
+    from alpacaspot.data import prepare_datasets
+    from alpacaspot.pipeline._corpus_view import mirror_corpus
+
+    data_root = root / "data"
+    train_root = data_root / "training_corpus"
+    bench_root = data_root / "benchmark_corpus"
+    if spec.training_corpus_root is None:
+        steps.run("corpus_training", lambda: _synthetic_corpus(train_root, spec.training_corpus))
+    else:
+        steps.run("corpus_training", lambda: mirror_corpus(spec.training_corpus_root,
+                                                           train_root))
+    if spec.benchmark_corpus_root is None:
+        steps.run("corpus_benchmark", lambda: _synthetic_corpus(bench_root,
+                                                                spec.benchmark_corpus))
+    else:
+        steps.run("corpus_benchmark", lambda: mirror_corpus(spec.benchmark_corpus_root,
+                                                            bench_root))
+    problems_file = root / "logs" / "corpus_problems.txt"
+    problems: list[str] = []
+    for corpus_root in (train_root, bench_root):
+        problems += steps.run("corpus_index", lambda c=corpus_root: _index(
+            c, strict=spec.strict, problems_file=problems_file))
+    dataset_root = Path(spec.dataset_root).absolute() if spec.dataset_root else train_root
+    for user in (spec.training_corpus_root, spec.benchmark_corpus_root):
+        if user is not None and (dataset_root == Path(user).absolute()
+                                 or Path(user).absolute() in dataset_root.parents):
+            raise ConfigError(f"dataset_root {dataset_root} lies inside the corpus {user}: "
+                              "the pipeline never writes into a user's corpus folder")
+    datasets = steps.run("prepare_datasets", lambda: prepare_datasets(
+        train_root, dict(spec.strategies), dataset_root=dataset_root))
+    return PipelineData(train_root, bench_root, dataset_root, datasets, problems)
 
 
 def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],

@@ -79,7 +79,7 @@ def baseline(corpora, tmp_path_factory) -> tuple[Path, subprocess.CompletedProce
 
 def _heavy_outputs(root: Path) -> dict[str, int]:
     files = [*root.rglob("model.pt"), *root.glob("BENCHMARK/runs/*/scores/**/*.parquet"),
-             *root.glob("corpora/train/dataset_*/*.wav")]
+             *root.glob("data/training_corpus/dataset_*/*.wav")]
     return {str(f.relative_to(root)): f.stat().st_mtime_ns for f in sorted(files)}
 
 
@@ -105,7 +105,11 @@ def test_pipeline_writes_every_stage(baseline, corpora):
     # lenient: both bad files reported, and excluded from every output
     problems = (out / "logs" / "corpus_problems.txt").read_text()
     assert corpora["bad_wav"].name in problems and corpora["bad_table"].name in problems
-    assert "badtable_20200102" not in (out / "corpora" / "train" / "corpus_index.json").read_text()
+    # the index lives in the run's copy of the corpus, never in the user's folder
+    index = out / "data" / "training_corpus" / "corpus_index.json"
+    assert "badtable_20200102" not in index.read_text()
+    assert not list((out / "corpora" / "train").glob("dataset_*"))
+    assert not (out / "corpora" / "train" / "corpus_index.json").exists()
 
 
 def test_rerun_redoes_nothing(baseline, corpora):
