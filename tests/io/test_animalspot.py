@@ -170,7 +170,13 @@ def test_read_fork_training_cfg(tmp_path: Path) -> None:
         "10e-6",
     )
     write_cfg(tmp_path / "again.cfg", cfg, kind="train")
-    assert (tmp_path / "again.cfg").read_text() == FORK_TRAIN_CFG.split("\n", 1)[1]
+    # written back in the form ANIMAL-SPOT's launcher parses: flags as key=true, unset left out
+    fork_lines = FORK_TRAIN_CFG.split("\n", 1)[1].splitlines()
+    expected = [line if "=" in line else f"{line}=true" for line in fork_lines
+                if line != "noise_dir=None"]
+    assert (tmp_path / "again.cfg").read_text().splitlines() == expected
+    assert read_cfg(tmp_path / "again.cfg", kind="train") == {
+        k: v for k, v in cfg.items() if v is not None}
 
 
 def test_cfg_values_kept_whole(tmp_path: Path) -> None:
@@ -231,12 +237,12 @@ def test_write_cfg_semantics_and_errors(tmp_path: Path) -> None:
         },
         kind="predict",
     )
-    assert path.read_text() == "no_cuda\nlog_dir=None\nhop=0.05\nmodel_path=/m/model.pt\n"
+    assert path.read_text() == "no_cuda=true\nvisualize=false\nhop=0.05\nmodel_path=/m/model.pt\n"
     with pytest.raises(ConfigError, match="unknown key 'bogus'"):
         write_cfg(path, {"bogus": 1}, kind="predict")
     with pytest.raises(ConfigError, match="one line"):
         write_cfg(path, {"hop": "0.05\nthreshold=1"}, kind="predict")
-    assert path.read_text().startswith("no_cuda")  # failed writes left the file alone
+    assert path.read_text().startswith("no_cuda=true")  # failed writes left the file alone
 
 
 _cfg_value = st.one_of(
@@ -261,9 +267,9 @@ _cfg_value = st.one_of(
 def test_cfg_round_trip(tmp_path: Path, values: dict) -> None:
     path = tmp_path / "rt.cfg"
     write_cfg(path, values, kind="predict")
-    expected = {
-        k: (v if v is True or v is None else str(v)) for k, v in values.items() if v is not False
-    }
+    fixed = {"true": True, "false": False}
+    expected = {k: (v if isinstance(v, bool) else fixed.get(str(v), str(v)))
+                for k, v in values.items() if v is not None}
     assert read_cfg(path, kind="predict") == expected
 
 

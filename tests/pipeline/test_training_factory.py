@@ -43,7 +43,7 @@ def test_layout_cfg_values_and_job_script(pipeline_root: Path) -> None:
     assert values["sequence_len"] == "300"  # variant wins
     assert values["sr"] == "8000" and values["fmax"] == "3000"  # globals win over defaults
     assert values["resnet"] == "18" and values["lr"] == "1e-05"  # the fork's defaults
-    assert values["min_max_norm"] is True and values["noise_dir"] is None
+    assert values["min_max_norm"] is True and "noise_dir" not in values  # unset: left out
     assert values["width"] == "16"
     assert "src_dir" not in values
     assert plan.model_paths["v1"] == run / "models" / "model.pt"

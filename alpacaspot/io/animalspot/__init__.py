@@ -12,6 +12,7 @@ from alpacaspot.io.animalspot._cfg import (
     read_cfg,
     write_cfg,
 )
+from alpacaspot.io.animalspot._cfg_animalspot import write_animalspot_cfg
 from alpacaspot.io.animalspot._clipname import ClipName, format_clip_name, parse_clip_name
 from alpacaspot.io.animalspot._predict_log import (
     PREDICT_LOG_CLOCK,
@@ -29,6 +30,7 @@ __all__ = [
     "TRAIN_KEYS",
     "read_cfg",
     "write_cfg",
+    "write_animalspot_cfg",
     "ClipName",
     "format_clip_name",
     "parse_clip_name",

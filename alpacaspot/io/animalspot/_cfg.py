@@ -1,9 +1,15 @@
 """ANIMAL-SPOT cfg files: one ``key=value`` per line, parsed strictly.
 
-Format: ``#`` starts a comment line; a bare ``key`` is a flag set to true; a key set to
-false is left out; ``key=None`` means unset (the alpaca fork writes ``noise_dir=None``).
-Values are kept as raw strings, whole: a value may hold ``=`` and spaces. Keys must belong
-to the cfg's kind (``train``, ``predict``, ``evaluate``) or to ``extra_keys``.
+Format: ``#`` starts a comment line; ``key=true`` and a bare ``key`` are a flag set to true,
+``key=false`` a flag set to false; ``key=None`` means unset (the alpaca fork writes
+``noise_dir=None``). Other values are kept as raw strings, whole: a value may hold ``=`` and
+spaces. Keys must belong to the cfg's kind (``train``, ``predict``, ``evaluate``) or to
+``extra_keys``.
+
+:func:`write_cfg` writes what ANIMAL-SPOT's launchers read too: flags as ``key=true`` /
+``key=false`` (a bare key crashes them) and unset keys left out (``key=None`` would reach
+ANIMAL-SPOT as the folder name ``None``). For a cfg that ANIMAL-SPOT itself runs, use
+:func:`~alpacaspot.io.animalspot.write_animalspot_cfg`.
 """
 
 from __future__ import annotations
@@ -49,6 +55,8 @@ _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 
 CfgValue = str | bool | None
 
+_FIXED: dict[str, CfgValue] = {"None": None, "true": True, "false": False}
+
 
 def _allowed(kind: str, extra_keys: Iterable[str], path: object) -> tuple[str, ...]:
     if kind not in CFG_KEYS:
@@ -80,9 +88,9 @@ def read_cfg(
     Returns
     -------
     dict
-        Keys in file order. A bare key maps to ``True``, ``key=None`` to ``None``, every
-        other value to its raw string with surrounding whitespace stripped (``=`` and inner
-        spaces kept).
+        Keys in file order. A bare key and ``key=true`` map to ``True``, ``key=false`` to
+        ``False``, ``key=None`` to ``None``, every other value to its raw string with
+        surrounding whitespace stripped (``=`` and inner spaces kept).
 
     Raises
     ------
@@ -142,18 +150,16 @@ def read_cfg(
                     path=p,
                     line=lineno,
                 )
-            values[key] = None if value == "None" else value
+            values[key] = _FIXED.get(value, value)
         first_line[key] = lineno
     return values
 
 
 def _format_value(key: str, value: object, path: object) -> str | None:
-    if value is True:
-        return key
-    if value is False:
-        return None
+    if isinstance(value, bool):
+        return f"{key}={'true' if value else 'false'}"
     if value is None:
-        return f"{key}=None"
+        return None
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     text = str(value)
@@ -180,8 +186,8 @@ def write_cfg(
     path : path-like
         Destination; parent folders are created.
     values : mapping
-        ``True`` writes a bare key, ``False`` leaves the key out, ``None`` writes
-        ``key=None``; any other value is written as ``key=str(value)``.
+        ``True`` writes ``key=true``, ``False`` ``key=false``, ``None`` leaves the key out;
+        any other value is written as ``key=str(value)``.
     kind : {"train", "predict", "evaluate"}
         Which key set is allowed.
     extra_keys : iterable of str, optional
@@ -206,8 +212,9 @@ def write_cfg(
     >>> print(p.read_text(), end="")
     prediction_dir=/runs/pred
     threshold=0.9
+    noise_in_anno=false
     >>> read_cfg(p, kind="evaluate")
-    {'prediction_dir': '/runs/pred', 'threshold': '0.9'}
+    {'prediction_dir': '/runs/pred', 'threshold': '0.9', 'noise_in_anno': False}
     """
     p = Path(path)
     allowed = _allowed(kind, extra_keys, p)
