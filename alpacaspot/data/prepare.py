@@ -5,7 +5,9 @@ receives:
 
 - flat clip WAVs named ``CLASS-LABELINFO_ID_YEAR_TAPE_STARTMS_ENDMS.wav`` (real year and tape;
   ``0000`` for a recording without a date in its name),
-- ``train.csv``, ``val.csv``, ``test.csv`` (one clip file name per line, no header),
+- ``train.csv``, ``val.csv``, ``test.csv`` (one clip file name per line, no header), and
+  the extensionless ``train``, ``val``, ``test`` index files naming them, through which
+  upstream ANIMAL-SPOT reuses the split (:mod:`alpacaspot.data.split_index`),
 - ``variant_index.parquet`` (CLIPS schema plus ``year``) and ``variant_index.json`` (the
   fork's ``meta``/``entries`` view plus provenance: corpus hash, strategy, seed, package
   version, noise shortfall),
@@ -41,6 +43,7 @@ from alpacaspot.data.corpus import (
     build_corpus_index,
 )
 from alpacaspot.data.sampling import sample_calls, sample_windows
+from alpacaspot.data.split_index import write_split_index
 from alpacaspot.data.splits import SPLITS, assign_splits
 from alpacaspot.data.strategy import Strategy, load_strategies
 from alpacaspot.errors import CorpusError
@@ -207,6 +210,7 @@ def prepare_variant(
     for split in SPLITS:
         lines = clips.loc[clips["split"] == split, "clip"].tolist()
         atomic_write_text(out / f"{split}.csv", "".join(f"{n}\n" for n in lines))
+    write_split_index(out)  # upstream ANIMAL-SPOT reuses the split only through these
     table = clips[["clip", "class", "label", "recording", "tape", "begin_s", "end_s", "split",
                    "source", "quality", "year"]]
     write_table(table, out / "variant_index.parquet", schema=CLIPS)
