@@ -1,9 +1,18 @@
 """The detection-quality gate: the demo's full pipeline on unseen synthetic tapes.
 
 Runs ``make demo``'s embedded default (8 training tapes, 3 benchmark tapes, two width-32
-ResNets trained on CPU: about 7 minutes on 2 idle cores) and checks the best model's event F1
-with refined post-processing, and that ANIMAL-SPOT-style merging of the same window scores is
-worse, with boundary errors at least twice as large.
+ResNets trained on CPU and calibrated on their validation tapes: 7-15 minutes on 2 cores) and
+checks the best model's event F1 with refined post-processing, that the operating point stored
+on validation tapes holds up on the benchmark, and that ANIMAL-SPOT-style merging of the same
+window scores is worse, with boundary errors at least twice as large.
+
+Training runs on the CPU, where torch picks kernels per processor and thread count, so the
+figures move between machines the way they move between seeds. The windows recipe's best F1
+over the demo's thresholds, measured with training seeds 1 (the demo's), 2 and 3 on a 2-core
+AVX2 EPYC (Zen 3, no AVX-512): 0.852, 0.826, 0.815 after calibration (0.835, 0.826, 0.815 on
+the raw scores; 0.83 with seed 1 on a Zen 1 machine). The margin over 0.80 is 0.015-0.05:
+thin, and the recipe is what must grow it. F1 at the stored operating point (chosen on the
+validation tapes, never on these): 0.832, 0.794, 0.769, asserted with a floor of 0.70.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ def test_demo_reaches_event_f1_080_on_unseen_tapes(tmp_path):
     rows = result.metrics[result.metrics["criterion"] == "iou>=0.4"]
     best = rows.loc[rows["f1"].idxmax()]
     assert best["f1"] >= 0.80, rows[["model", "tag", "f1", "precision", "recall"]].to_string()
+    assert best["op_f1"] >= 0.70, rows[["model", "op_f1", "op_threshold"]].to_string()
 
     gt = load_ground_truth(out / "data" / "benchmark_corpus", labels=["hum"])
     scores = load_scores(out / "BENCHMARK" / "runs" / best["model"] / "scores" / "len400_hop050")
