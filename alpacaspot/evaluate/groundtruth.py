@@ -57,7 +57,14 @@ def _read_corpus_parquet(path: Path) -> pd.DataFrame:
     events = read_table(path, schema=EVENTS)
     rec_path = path.with_name("corpus_recordings.parquet")
     recordings = read_table(rec_path) if rec_path.is_file() else None
-    return _with_tapes(events, recordings)
+    return _known(_with_tapes(events, recordings), recordings)
+
+
+def _known(events: pd.DataFrame, recordings: pd.DataFrame | None) -> pd.DataFrame:
+    """Record the corpus's recordings (with or without events) in ``attrs["recordings"]``."""
+    if recordings is not None and "recording" in recordings.columns:
+        events.attrs["recordings"] = sorted(recordings["recording"].astype(str))
+    return events
 
 
 def _rel(path_text: str, root: Path) -> str:
@@ -125,7 +132,8 @@ def _read_corpus_json(path: Path) -> pd.DataFrame:
     except SchemaError as exc:
         raise CorpusError(exc.message, path=path) from None
     rec_path = path.with_name("corpus_recordings.parquet")
-    return _with_tapes(events, read_table(rec_path) if rec_path.is_file() else None)
+    recordings = read_table(rec_path) if rec_path.is_file() else None
+    return _known(_with_tapes(events, recordings), recordings)
 
 
 def _read_raven_tables(paths: list[Path], audio_root: str | os.PathLike[str] | None,
@@ -158,7 +166,9 @@ def load_ground_truth(
     Returns
     -------
     pandas.DataFrame
-        An events table plus ``tape``; ``attrs["path"]`` names the source file or folder.
+        An events table plus ``tape``; ``attrs["path"]`` names the source file or folder;
+        from a corpus, ``attrs["recordings"]`` lists every recording (also those without
+        events), so predictions there are false positives and not a naming mistake.
 
     Raises
     ------
@@ -204,6 +214,7 @@ def load_ground_truth(
         paths = [Path(p) for p in source]
         origin = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
         events = _read_raven_tables(paths, audio_root, label_column)
+    known = events.attrs.get("recordings")
     if labels is not None:
         events = events[events["label"].astype(str).isin([str(x) for x in labels])]
     elif events["label"].nunique() > 1:
@@ -212,4 +223,6 @@ def load_ground_truth(
     events = events.sort_values(["recording", "begin_s", "end_s"], kind="stable")
     events = events.reset_index(drop=True)
     events.attrs["path"] = origin
+    if known is not None:
+        events.attrs["recordings"] = known
     return events

@@ -22,6 +22,7 @@ Criteria
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,9 +33,76 @@ from alpacaspot.errors import AnnotationError, ConfigError
 from alpacaspot.evaluate._assign import assign
 from alpacaspot.evaluate._candidates import onset_candidates, overlap_candidates
 
-__all__ = ["CRITERIA", "Matching", "match_events", "pair_criterion"]
+__all__ = ["CRITERIA", "Matching", "default_by", "match_events", "pair_criterion"]
 
 CRITERIA = ("iou", "overlap", "onset", "onset_offset")
+
+_log = logging.getLogger(__name__)
+_SHOWN = 5  # names listed in a message
+
+
+def default_by(gt: pd.DataFrame, pred: pd.DataFrame) -> tuple[str, ...]:
+    """The grouping :func:`match_events` uses when ``by`` is None.
+
+    ``("recording", "label")`` when both tables have a ``label`` column and the predictions
+    carry more than one label (a multi-class detector); else ``("recording",)``: a binary
+    detector's events (class name ``target``) match reference calls of any label
+    (``hum``), so the class name never hides every match.
+
+    Examples
+    --------
+    >>> gt = pd.DataFrame({"recording": ["a"], "label": ["hum"]})
+    >>> default_by(gt, pd.DataFrame({"recording": ["a"], "label": ["target"]}))
+    ('recording',)
+    """
+    if ("label" in gt.columns and "label" in pred.columns
+            and pred["label"].dropna().astype(str).nunique() > 1):
+        return ("recording", "label")
+    return ("recording",)
+
+
+def _names(values: set[str]) -> str:
+    shown = sorted(values)[:_SHOWN]
+    more = len(values) - len(shown)
+    return ", ".join(repr(v) for v in shown) + (f" and {more} more" if more > 0 else "")
+
+
+def _check_groups(gt: pd.DataFrame, pred: pd.DataFrame, by: tuple[str, ...],
+                  g_keys: list[np.ndarray], p_keys: list[np.ndarray],
+                  g_grp: np.ndarray, p_grp: np.ndarray) -> None:
+    """Raise when no group has both references and predictions; warn about one-sided names."""
+    if not by or len(g_grp) == 0 or len(p_grp) == 0:
+        return
+    known = {str(r) for r in gt.attrs.get("recordings", ())}
+    sides = {}
+    for col, gk, pk in zip(by, g_keys, p_keys, strict=True):
+        g_set, p_set = set(gk.tolist()), set(pk.tolist())
+        if col == "recording":
+            g_set |= known
+        sides[col] = (g_set - p_set, p_set - g_set)
+    met = bool(np.intersect1d(g_grp, p_grp).size)
+    if not met and by == ("recording",) and known:
+        met = bool(known & set(p_keys[0].tolist()))
+    if not met:
+        detail = "; ".join(
+            f"{col} only in the ground truth: {_names(only_g) or 'none'}, only in the "
+            f"predictions: {_names(only_p) or 'none'}"
+            for col, (only_g, only_p) in sides.items())
+        hint = (" (a binary detector's class name never equals the call label: match with "
+                "by=('recording',))" if "label" in by else "")
+        raise AnnotationError(
+            f"no ({', '.join(by)}) group holds both ground truth and predictions, so every "
+            f"score would be 0: {detail}{hint}", path=_table_path(pred) or _table_path(gt))
+    for col, (only_g, only_p) in sides.items():
+        if col == "recording":
+            if only_p:
+                _log.warning("predictions on %d recording(s) the ground truth does not know "
+                             "(all their events count as false positives): %s", len(only_p),
+                             _names(only_p))
+        elif only_g or only_p:
+            _log.warning("%s values on one side only (never matched): ground truth %s, "
+                         "predictions %s", col, _names(only_g) or "none",
+                         _names(only_p) or "none")
 
 
 @dataclass(frozen=True, eq=False)
@@ -199,7 +267,7 @@ def match_events(
     threshold: float = 0.4,
     collar_s: float | None = None,
     offset_collar_pct: float | None = None,
-    by: Sequence[str] = ("recording", "label"),
+    by: Sequence[str] | None = None,
 ) -> Matching:
     """Match reference events to detected events one to one, optimally.
 
@@ -215,9 +283,14 @@ def match_events(
         Onset (and minimum offset) tolerance in seconds for the collar criteria (inclusive).
     offset_collar_pct : float, optional
         Offset tolerance as a fraction of the reference duration (``"onset_offset"``).
-    by : sequence of str
-        Columns that must be equal for a pair (events never match across recordings or
-        labels). Use ``("recording",)`` for binary detection.
+    by : sequence of str, optional
+        Columns that must be equal for a pair (events never match across them). Default
+        (None): :func:`default_by`, i.e. ``("recording",)`` for a binary detector's output
+        and ``("recording", "label")`` when the predictions carry several labels.
+        When both tables hold events but no group meets (recordings named differently,
+        labels that never meet), an error is raised instead of a silent zero; predictions
+        on recordings the ground truth does not know (``gt.attrs["recordings"]`` lists
+        recordings without events) and labels on one side only are logged as warnings.
 
     Returns
     -------
@@ -229,7 +302,8 @@ def match_events(
     ------
     AnnotationError
         When a table lacks a column, holds a non-finite time or an event ending before it
-        begins (the message names the table's ``attrs["path"]`` when set, and the row).
+        begins (the message names the table's ``attrs["path"]`` when set, and the row), or
+        when no group holds both ground truth and predictions.
     ConfigError
         For an unknown criterion or a bad threshold or collar.
 
@@ -243,11 +317,15 @@ def match_events(
     (2, 0, 0)
     """
     collar, pct = _check_params(criterion, threshold, collar_s, offset_collar_pct)
-    by = tuple(by)
+    if not isinstance(gt, pd.DataFrame) or not isinstance(pred, pd.DataFrame):
+        _event_arrays(gt, "ground-truth", ())
+        _event_arrays(pred, "predicted", ())
+    by = default_by(gt, pred) if by is None else tuple(by)
     gb, ge, g_keys = _event_arrays(gt, "ground-truth", by)
     pb, pe, p_keys = _event_arrays(pred, "predicted", by)
     n_g, n_p = len(gb), len(pb)
     g_grp, p_grp = _group_codes(g_keys, p_keys, n_g, n_p)
+    _check_groups(gt, pred, by, g_keys, p_keys, g_grp, p_grp)
     g_ord = np.lexsort((gb, g_grp))
     p_ord = np.lexsort((pb, p_grp))
     if criterion in ("iou", "overlap"):

@@ -165,7 +165,7 @@ def event_metrics(
     threshold: float = 0.4,
     collar_s: float | None = None,
     offset_collar_pct: float | None = None,
-    by: Sequence[str] = ("recording", "label"),
+    by: Sequence[str] | None = None,
     group: str | None = "tape",
 ) -> dict[str, float | int]:
     """Match ``pred`` to ``gt`` and summarise: counts, P/R/F1, boundary errors, quality recall.
@@ -176,7 +176,9 @@ def event_metrics(
         Event tables (``recording, begin_s, end_s``; ``label`` when in ``by``; ``quality`` on
         ``gt`` for the per-quality recall).
     criterion, threshold, collar_s, offset_collar_pct, by
-        As for :func:`~alpacaspot.evaluate.match_events`.
+        As for :func:`~alpacaspot.evaluate.match_events` (``by=None``: per recording for a
+        binary detector's output, per recording and label for a multi-class one; no group
+        meeting at all is an error, never a silent zero).
     group : str, optional
         Column for the per-tape call-count correlation (``pearson_calls``,
         ``spearman_calls``); falls back to ``recording`` when absent from either table.

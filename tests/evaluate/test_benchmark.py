@@ -72,3 +72,28 @@ def test_empty_runs_folder_still_writes_tables(tmp_path, truth):
 def test_unknown_criterion(benchmark):
     with pytest.raises(Exception, match="criterion"):
         evaluate_benchmark(benchmark.parent / "corpus", benchmark / "runs", criteria=("x",))
+
+
+def test_predictions_on_other_recordings_are_an_error(tmp_path):
+    """Ground truth on the full recording, detections on the snippet (the real crowsetta
+    file names): an error naming both, not F1 = 0."""
+    from pathlib import Path
+
+    from alpacaspot.errors import AnnotationError
+    from alpacaspot.io import read_raven, write_table
+
+    real = Path(__file__).parents[1] / "data" / "real"
+    gt = read_raven(real / "Recording_1_Segment_07.Table.1.selections.txt")
+    assert gt["recording"].unique().tolist() == ["Recording_1_Segment_07.wav"]
+    ev = tmp_path / "runs" / "m1" / "len400_hop050_th90" / "evaluation"
+    ev.mkdir(parents=True)
+    pred = gt.iloc[:9].assign(recording="Recording_1_Segment_07-snippet.wav", label="target")
+    write_table(pred, ev / "index.parquet", schema="events")
+    with pytest.raises(AnnotationError, match="no \\(recording\\) group") as err:
+        evaluate_benchmark(gt, tmp_path / "runs", progress=False)
+    assert "Recording_1_Segment_07-snippet.wav" in str(err.value)
+    # the same detections named after the annotated recording match, whatever their label
+    write_table(pred.assign(recording="Recording_1_Segment_07.wav"), ev / "index.parquet",
+                schema="events")
+    m = evaluate_benchmark(gt, tmp_path / "runs", progress=False)
+    assert int(m["tp"].iloc[0]) == 9

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alpacaspot.errors import AlpacaspotError, AnnotationError, ConfigError
-from alpacaspot.evaluate import match_events, pair_criterion, prf
+from alpacaspot.evaluate import event_metrics, match_events, pair_criterion, prf
 
 
 def ev(intervals, recording="a.wav", label="hum"):
@@ -73,10 +73,41 @@ def test_collar_pairs_need_not_overlap():
 
 
 def test_never_across_recordings_or_labels():
-    gt = ev([(0, 1)], recording="a.wav")
+    gt = pd.concat([ev([(0, 1)], recording="a.wav"), ev([(5, 6)], recording="b.wav")],
+                   ignore_index=True)
     assert match_events(gt, ev([(0, 1)], recording="b.wav")).tp == 0
-    assert match_events(gt, ev([(0, 1)], label="alarm")).tp == 0
-    assert match_events(gt, ev([(0, 1)], label="alarm"), by=("recording",)).tp == 1
+    two = pd.concat([ev([(0, 1)]), ev([(5, 6)], label="alarm")], ignore_index=True)
+    by = ("recording", "label")
+    assert match_events(two, ev([(0, 1)], label="alarm"), by=by).tp == 0
+    assert match_events(two, ev([(0, 1)], label="alarm"), by=("recording",)).tp == 1
+
+
+def test_no_group_meets_is_an_error_not_a_zero(caplog):
+    """Predictions named after the snippet, ground truth after the full recording (the real
+    crowsetta pair), or a binary class name against the call label: never a silent 0."""
+    gt = ev([(1, 2)], recording="Recording_1_Segment_07.wav")
+    snippet = ev([(1, 2)], recording="Recording_1_Segment_07-snippet.wav")
+    with pytest.raises(AnnotationError, match="no \\(recording\\) group") as err:
+        match_events(gt, snippet)
+    assert "Recording_1_Segment_07-snippet.wav" in str(err.value)
+    target = ev([(1, 2)], recording="Recording_1_Segment_07.wav", label="target")
+    with pytest.raises(AnnotationError, match="'hum'.*'target'"):
+        match_events(gt, target, by=("recording", "label"))
+    # the default grouping is right for a binary detector: 'target' meets 'hum'
+    assert match_events(gt, target).tp == 1
+    assert event_metrics(gt, target)["f1"] == 1.0
+    # one side only: predictions on an unknown recording are named in a warning
+    both = pd.concat([target, snippet.assign(label="target")], ignore_index=True)
+    with caplog.at_level("WARNING", logger="alpacaspot.evaluate.matching"):
+        assert match_events(gt, both).tp == 1
+    assert "Recording_1_Segment_07-snippet.wav" in caplog.text
+    # empty tables are normal (no detection): no error
+    assert match_events(gt, target.iloc[:0]).fn == 1
+    # recordings of the corpus without events are known: predictions there are plain FPs
+    known = gt.copy()
+    known.attrs["recordings"] = ["Recording_1_Segment_07.wav", "quiet.wav"]
+    quiet = ev([(1, 2)], recording="quiet.wav", label="target")
+    assert match_events(known, quiet).fp == 1
 
 
 def test_ties_prefer_higher_iou():
@@ -121,7 +152,8 @@ def test_bad_times_name_the_file_and_row():
 
 def test_missing_column_and_bad_parameters():
     with pytest.raises(AnnotationError, match="label"):
-        match_events(ev([(0, 1)]).drop(columns="label"), ev([(0, 1)]))
+        match_events(ev([(0, 1)]).drop(columns="label"), ev([(0, 1)]),
+                     by=("recording", "label"))
     with pytest.raises(ConfigError, match="criterion"):
         match_events(ev([(0, 1)]), ev([(0, 1)]), criterion="nearest")
     with pytest.raises(ConfigError, match="collar_s"):
@@ -135,10 +167,16 @@ def test_missing_column_and_bad_parameters():
 _time = st.integers(0, 64).map(lambda k: k / 8)
 _dur = st.integers(0, 24).map(lambda k: k / 8)
 _event = st.tuples(st.sampled_from(["a.wav", "b.wav"]), _time, _dur)
-_events = st.lists(_event, max_size=9).map(
-    lambda xs: pd.DataFrame({"recording": [r for r, _, _ in xs], "label": "hum",
-                             "begin_s": [b for _, b, _ in xs],
-                             "end_s": [b + d for _, b, d in xs]}))
+
+
+def _frame(xs):
+    df = pd.DataFrame({"recording": [r for r, _, _ in xs], "label": "hum",
+                       "begin_s": [b for _, b, _ in xs], "end_s": [b + d for _, b, d in xs]})
+    df.attrs["recordings"] = ["a.wav", "b.wav"]  # both recordings belong to the corpus
+    return df
+
+
+_events = st.lists(_event, max_size=9).map(_frame)
 _criteria = st.sampled_from([
     {"criterion": "iou", "threshold": 0.3},
     {"criterion": "iou", "threshold": 0.5},
