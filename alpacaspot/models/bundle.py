@@ -14,6 +14,7 @@ import io
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -211,17 +212,37 @@ def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> Path:
     return path
 
 
+_UNSUPPORTED = re.compile(r"Unsupported global: GLOBAL ([A-Za-z0-9_.]+)")
+
+
 def _torch_load(path: Path, device: str) -> Any:
     if not path.is_file():
         raise ModelError("model file not found", path=path)
+    not_model = ("not a model file: expected a torch file written by save_model or an "
+                 "ANIMAL-SPOT .pk")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ModelError(f"cannot read the model file ({exc.strerror})", path=path) from None
+    if not head.startswith((b"PK\x03\x04", b"\x80")):  # torch zip, legacy torch pickle
+        raise ModelError(f"{not_model} (the file starts with {head!r})", path=path)
     try:
         return torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file
-        raise ModelError(
-            "not a loadable model file (expected a torch file holding only tensors and "
-            f"primitives): {type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
-            path=path,
-        ) from None
+        text = str(exc)
+        if "weights only load failed" in text.lower() or "weights_only" in text.lower():
+            found = _UNSUPPORTED.search(text)
+            what = f" ({found.group(1)})" if found else ""
+            # torch's own message ends with a hint to switch the protection off: never shown
+            raise ModelError(
+                "refused to load: the file holds Python objects other than tensors and "
+                f"primitives{what}, which could run code when loaded; alpacaspot loads only "
+                "weights (save the model again with save_model)",
+                path=path,
+            ) from None
+        raise ModelError(f"{not_model} ({type(exc).__name__} while reading it)",
+                         path=path) from None
 
 
 def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> ModelBundle:

@@ -62,6 +62,32 @@ def test_refuses_pickled_objects(tmp_path: Path) -> None:
         import_animalspot_model(path, sequence_len_s=0.4)
 
 
+def test_refusal_message_ends_cleanly(tmp_path: Path) -> None:
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "alpacaspot-model", "x": _NotAllowed()}, path)
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    text = str(info.value)
+    assert text.endswith("(save the model again with save_model)"), text
+    assert "refused to load" in text and "_NotAllowed" in text
+    assert "weights_only" not in text and "trust" not in text.lower()
+
+
+def test_audio_file_is_not_a_model(tmp_path: Path) -> None:
+    wav = Path(__file__).parents[1] / "data" / "real" / "Recording_1_Segment_07-snippet.wav"
+    with pytest.raises(ModelError, match="not a model file: expected a torch file written by "
+                       "save_model or an ANIMAL-SPOT .pk") as info:
+        load_model(wav)
+    assert wav.name in str(info.value) and "IndexError" not in str(info.value)
+    zipped = tmp_path / "model.pt"  # a zip that is no torch file
+    import zipfile
+
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(ModelError, match="not a model file"):
+        load_model(zipped)
+
+
 def test_bad_files(tmp_path: Path) -> None:
     garbage = tmp_path / "garbage.pt"
     garbage.write_bytes(b"not a torch file")
