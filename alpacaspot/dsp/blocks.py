@@ -3,7 +3,8 @@
 :func:`spectrogram_blocks` yields consecutive row blocks of a recording's spectrogram. Each
 block is computed from just the samples its frames need (one sample more in front for
 pre-emphasis), so a 10 h file never sits in memory, and the concatenation of the blocks is
-identical to :func:`alpacaspot.dsp.spectrogram` of the whole signal.
+identical to :func:`alpacaspot.dsp.spectrogram` of the whole signal. A file comes in as a
+sample source (:class:`alpacaspot.io.AudioSource`): dsp never opens files itself.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -20,30 +21,23 @@ from alpacaspot.dsp.spectrogram import compute_frames, spectrogram  # noqa: F401
 from alpacaspot.dsp.stft import as_signal
 from alpacaspot.errors import AudioError, ConfigError
 
-__all__ = ["spectrogram_blocks"]
+__all__ = ["spectrogram_blocks", "SampleSource"]
 
 
-def _read_span(path: Path, s0: int, s1: int, sr: int) -> np.ndarray:
-    """Samples ``s0 .. s1 - 1`` (at ``sr``) of an audio file, zero-filled past its end."""
-    from alpacaspot.io import read_audio
+@runtime_checkable
+class SampleSource(Protocol):
+    """Samples read span by span (e.g. :class:`alpacaspot.io.AudioSource` of a file)."""
 
-    x, _ = read_audio(path, start_s=s0 / sr, end_s=s1 / sr, sr=sr)
-    n = s1 - s0
-    if x.shape[0] < n:
-        x = np.concatenate([x, np.zeros(n - x.shape[0], dtype=np.float32)])
-    return np.ascontiguousarray(x[:n], dtype=np.float32)
+    sr: int
+    n_samples: int
 
-
-def _n_samples(path: Path, sr: int) -> int:
-    from alpacaspot.io import audio_info
-    from alpacaspot.io.audio import resampled_length
-
-    info = audio_info(path)
-    return resampled_length(info.frames, info.sample_rate, sr)
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start .. stop - 1`` at ``sr``, zero-filled past the end."""
+        ...  # pragma: no cover
 
 
 def spectrogram_blocks(
-    path_or_array: str | os.PathLike[str] | np.ndarray,
+    source: SampleSource | np.ndarray,
     config: SpectrogramConfig,
     *,
     block_s: float = 60.0,
@@ -53,9 +47,10 @@ def spectrogram_blocks(
 
     Parameters
     ----------
-    path_or_array : path-like or numpy.ndarray
-        An audio file (read span by span with :func:`alpacaspot.io.read_audio` at
-        ``config.sr``, channels averaged) or a 1-D array of samples at ``config.sr``.
+    source : SampleSource or numpy.ndarray
+        A 1-D array of samples at ``config.sr``, or a source read span by span: for an
+        audio file, ``alpacaspot.io.AudioSource(path, sr=config.sr)`` (channels averaged
+        unless one is chosen, resampled when the file's rate differs).
     config : SpectrogramConfig
         The front end.
     block_s : float, default 60.0
@@ -82,8 +77,8 @@ def spectrogram_blocks(
     -----
     For a file whose sample rate equals ``config.sr`` the blocks equal the one-shot
     spectrogram exactly. When the file must be resampled each span is resampled with context
-    by :func:`alpacaspot.io.read_audio`, which matches a whole-file resample up to the
-    filter's rounding.
+    by :func:`alpacaspot.io.read_audio`: exactly the whole-file resample with
+    ``resampler="kaiser_best"``, up to the filter's rounding with ``"polyphase"``.
 
     Examples
     --------
@@ -98,13 +93,21 @@ def spectrogram_blocks(
     """
     if not (isinstance(block_s, (int, float)) and block_s > 0 and math.isfinite(block_s)):
         raise ConfigError(f"block_s must be a positive number of seconds, got {block_s!r}")
-    if isinstance(path_or_array, (str, os.PathLike)):
-        path: Path | None = Path(path_or_array)
+    if isinstance(source, (str, os.PathLike)):
+        raise ConfigError(
+            f"spectrogram_blocks takes samples or a sample source, got the path {source!r}: "
+            "pass alpacaspot.io.AudioSource(path, sr=config.sr)")
+    path = getattr(source, "path", None)
+    if isinstance(source, SampleSource):
+        if int(source.sr) != int(config.sr):
+            raise ConfigError(f"the source gives samples at {source.sr} Hz, the config "
+                              f"expects {config.sr} Hz", path=path)
+        reader: SampleSource | None = source
         sig = None
-        n_samples = _n_samples(path, config.sr)
+        n_samples = int(source.n_samples)
     else:
-        path = None
-        sig = as_signal(path_or_array)
+        reader = None
+        sig = as_signal(source)
         n_samples = int(sig.shape[0])
     n_frames = config.n_frames(n_samples)
     if n_frames == 0:
@@ -114,11 +117,11 @@ def spectrogram_blocks(
             path=path,
         )
     rows = max(1, int(block_s * config.sr) // config.hop_length)
-    return _iter_blocks(path, sig, config, n_frames, rows, workers)
+    return _iter_blocks(reader, sig, config, n_frames, rows, workers)
 
 
 def _iter_blocks(
-    path: Path | None,
+    reader: SampleSource | None,
     sig: np.ndarray | None,
     config: SpectrogramConfig,
     n_frames: int,
@@ -134,11 +137,11 @@ def _iter_blocks(
                 sig, starts, np.zeros_like(starts), config, workers=workers
             )
         else:
-            assert path is not None
+            assert reader is not None
             # One sample before the first frame feeds its pre-emphasis.
             s0 = max(0, f0 * hop - 1)
             s1 = (f1 - 1) * hop + n_fft
-            x = _read_span(path, s0, s1, config.sr)
+            x = reader.read(s0, s1)
             # Frames start at buffer sample >= 1 whenever s0 > 0, so a segment start of 0
             # pre-emphasises every sample they use, as the whole-file spectrogram does.
             block = compute_frames(

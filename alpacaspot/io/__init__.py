@@ -4,7 +4,7 @@ Nothing here imports torch. ANIMAL-SPOT's file formats (clip names, cfg files, p
 logs) live in :mod:`alpacaspot.io.animalspot`.
 """
 
-from alpacaspot.io.audio import AudioInfo, audio_info, read_audio, write_audio
+from alpacaspot.io.audio import AudioInfo, AudioSource, audio_info, read_audio, write_audio
 from alpacaspot.io.raven import read_raven, write_raven
 from alpacaspot.io.schemas import (
     CLIPS,
@@ -20,6 +20,7 @@ from alpacaspot.io.tables import read_table, read_table_metadata, write_table
 
 __all__ = [
     "AudioInfo",
+    "AudioSource",
     "audio_info",
     "read_audio",
     "write_audio",

@@ -30,8 +30,8 @@ from alpacaspot.io._resample import (
     resampled_length,
 )
 
-__all__ = ["AudioInfo", "audio_info", "read_audio", "write_audio", "resampled_length",
-           "RESAMPLERS", "DEFAULT_RESAMPLER"]
+__all__ = ["AudioInfo", "AudioSource", "audio_info", "read_audio", "write_audio",
+           "resampled_length", "RESAMPLERS", "DEFAULT_RESAMPLER"]
 
 _log = logging.getLogger(__name__)
 
@@ -268,6 +268,54 @@ def read_audio(
     n_out = math.ceil((stop - start) * up / down)
     n_out = max(1, min(n_out, n_total - math.ceil(start * up / down)))
     return np.ascontiguousarray(y[out_start : out_start + n_out], dtype=np.float32), target_sr
+
+
+class AudioSource:
+    """An audio file as a source of samples at a chosen rate, read span by span.
+
+    What :func:`alpacaspot.dsp.spectrogram_blocks` takes to compute a long recording's
+    spectrogram in bounded memory: ``n_samples`` (the resampled length), ``sr`` and
+    ``read(start, stop)``.
+
+    Parameters
+    ----------
+    path : path-like
+        The audio file (checked when the source is made).
+    sr : int, optional
+        Rate of the samples (default: the file's).
+    channel : int, optional
+        1-based channel; ``None`` averages the channels.
+    resampler : {"polyphase", "kaiser_best"}
+        As :func:`read_audio`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.wav"
+    >>> write_audio(p, np.zeros(16000, dtype="float32"), 16000)
+    >>> src = AudioSource(p, sr=8000)
+    >>> src.n_samples, src.read(7990, 8010).shape
+    (8000, (20,))
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, sr: int | None = None,
+                 channel: int | None = None, resampler: str = DEFAULT_RESAMPLER) -> None:
+        self.path = Path(path)
+        info = audio_info(self.path)
+        self.sr = int(info.sample_rate if sr is None else sr)
+        self.channel, self.resampler = channel, resampler
+        self.n_samples = resampled_length(info.frames, info.sample_rate, self.sr)
+
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start .. stop - 1`` at ``sr`` (float32), zeros past the end."""
+        n = max(0, int(stop) - int(start))
+        x = np.zeros(0, dtype=np.float32)
+        if n and start < self.n_samples:
+            x, _ = read_audio(self.path, start_s=start / self.sr, end_s=stop / self.sr,
+                              sr=self.sr, channel=self.channel, resampler=self.resampler)
+        if x.shape[0] < n:
+            x = np.concatenate([x, np.zeros(n - x.shape[0], dtype=np.float32)])
+        return np.ascontiguousarray(x[:n], dtype=np.float32)
 
 
 def _to_mono(data: np.ndarray, channel: int | None, dtype: type = np.float32) -> np.ndarray:
