@@ -212,9 +212,8 @@ def predict_scores(
     if channel is not None and (isinstance(channel, bool) or int(channel) != channel
                                 or int(channel) < 1):
         raise ConfigError(f"channel must be a positive (1-based) integer, got {channel!r}")
-    if mode == "shared" and (channel is not None or resampler != DEFAULT_RESAMPLER):
-        raise ConfigError("mode='shared' averages channels and resamples with the polyphase "
-                          "filter only; use mode='exact' for channel= or another resampler")
+    if mode == "shared" and channel is not None:
+        raise ConfigError("mode='shared' averages the channels; use mode='exact' for channel=")
     fitted = (getattr(bundle, "provenance", None) or {}).get("shared_fit")
     if shared_passes is None:
         shared_passes = int(fitted["passes"]) if fitted else 2
@@ -239,7 +238,14 @@ def predict_scores(
             try:
                 info = audio_info(path)
                 grid = recording_grid(path, bundle, hop_s, info=info, channel=channel)
-                note_input(rec, info, grid, bundle, channel, resampler)
+                if mode == "shared" and info.sample_rate != grid.sr:
+                    used = DEFAULT_RESAMPLER
+                    if resampler != DEFAULT_RESAMPLER:
+                        _log.warning("%s: mode='shared' resamples with %s, not %s", rec, used,
+                                     resampler)
+                else:
+                    used = resampler
+                note_input(rec, info, grid, bundle, channel, used)
                 grids.append((path, rec, grid))
             except AlpacaspotError as exc:
                 _log.error("skipping recording %s: %s", rec, exc)

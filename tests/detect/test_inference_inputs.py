@@ -122,3 +122,14 @@ def test_shorter_than_an_stft_frame_fails_and_all_failed_raises(bundle, tmp_path
         predict_scores(bundle, [tiny, corrupt], **KW)
     text = str(info.value)
     assert "corrupt.wav: " in text and "tiny.wav: " in text and "STFT frame" in text
+
+
+def test_shared_mode_names_what_it_cannot_do(bundle, tmp_path, caplog):
+    path = tmp_path / "r22k.wav"
+    write_audio(path, structured_signal(2.0, seed=8, sr=22050), 22050)
+    with caplog.at_level(logging.INFO, logger="alpacaspot.detect.inference"):
+        scores = predict_scores(_imported(bundle), path, mode="shared", **KW)
+    assert len(scores) > 0
+    assert "r22k.wav: mode='shared' resamples with polyphase, not kaiser_best" in caplog.text
+    with pytest.raises(ConfigError, match="channel="):
+        predict_scores(bundle, path, mode="shared", channel=1, **KW)
