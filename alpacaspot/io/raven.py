@@ -163,7 +163,7 @@ def read_raven_rows(
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (d / "t.selections.txt").write_text(
-    ...     "Selection\tBegin Time (s)\tEnd Time (s)\n7\t1.5\t1.8\n")
+    ...     "Selection\\tBegin Time (s)\\tEnd Time (s)\\n7\\t1.5\\t1.8\\n")
     >>> rows = read_raven_rows([d / "t.selections.txt"], label_column=None,
     ...                        resolver=AudioResolver(None))
     >>> rows[["recording", "selection", "_line"]].values.tolist()
