@@ -43,6 +43,18 @@ def _walk(folder: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
 
 
+def _relative(path: Path, base: Path) -> str | None:
+    """``path`` relative to ``base``: by the names as given (a corpus mirrored as symbolic
+    links keeps its names), else with links resolved; None when it lies outside."""
+    for a, b in ((Path(os.path.abspath(path)), Path(os.path.abspath(base))),
+                 (path.resolve(), base.resolve())):
+        try:
+            return a.relative_to(b).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
 def resolve_inputs(
     audio: PathLike | Sequence[PathLike], *, root: PathLike | None = None
 ) -> list[tuple[Path, str]]:
@@ -71,10 +83,9 @@ def resolve_inputs(
         base = Path(os.path.commonpath(parents)) if parents else Path(".")
     out: dict[str, Path] = {}
     for f in files:
-        try:
-            rel = f.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            raise AudioError(f"audio file lies outside the input root {base}", path=f) from None
+        rel = _relative(f, base)
+        if rel is None:
+            raise AudioError(f"audio file lies outside the input root {base}", path=f)
         if rel in out and out[rel] != f:
             raise AudioError(f"two inputs share the recording name {rel!r}", path=f)
         out[rel] = f

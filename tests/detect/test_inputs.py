@@ -29,3 +29,15 @@ def test_missing_and_outside_root(audio_dir, tmp_path):
         resolve_inputs(tmp_path / "nothere.wav")
     with pytest.raises(AudioError, match="outside"):
         resolve_inputs([audio_dir / "b.wav"], root=audio_dir / "tape1")
+
+
+def test_a_corpus_mirrored_as_links_keeps_its_recording_names(tmp_path):
+    """A pipeline run mirrors a user's corpus as symbolic links; names stay the mirror's."""
+
+    real = tmp_path / "user_corpus" / "tape1"
+    write_audio(real / "a.wav", structured_signal(0.1), SR)
+    mirror = tmp_path / "run" / "corpus"
+    (mirror / "tape1").mkdir(parents=True)
+    (mirror / "tape1" / "a.wav").symlink_to(real / "a.wav")
+    got = resolve_inputs([mirror / "tape1" / "a.wav"], root=mirror)
+    assert [rec for _, rec in got] == ["tape1/a.wav"]
