@@ -88,6 +88,7 @@ _HELP: dict[str, str] = {
     "num_threads": "torch CPU threads",
     "write_log": "flag: also write ANIMAL-SPOT prediction logs to output_dir",
     "shared_passes": "shared mode: shifted encoder passes",
+    "channel": "1-based channel to score (default: average the channels)",
     # evaluate
     "prediction_dir": "folder of ANIMAL-SPOT prediction logs (read when scores_dir is unset)",
     "noise_in_anno": _IGNORED,

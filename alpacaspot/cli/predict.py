@@ -77,6 +77,7 @@ def run_predict(args: argparse.Namespace) -> int:
         bundle, s.input_file, hop_s=s.hop_s, batch_size=s.batch_size, device=s.device,
         num_threads=s.num_threads, out_dir=s.scores_dir, overwrite=s.overwrite,
         root=s.input_root, mode=s.mode, precision=s.precision, shared_passes=s.shared_passes,
+        channel=s.channel,
     )
     if s.write_log and s.output_dir is not None:
         _write_logs(scores, s, bundle)
