@@ -11,6 +11,7 @@ teacher, so the fitted model inherits its detections, at the shared mode's speed
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import time
@@ -89,8 +90,10 @@ def _fit_blocks(
         probs = part.sort_values("window")[columns].to_numpy()
         for block in shared_blocks(grid, cfg, n_frames, stride, block_frames):
             spec = block_spectrogram(path, grid, cfg, block, n_frames)
-            blocks.append(_FitBlock(spec, block.rel,
-                                    _centred_log(probs[block.first : block.last])))
+            # Scores carry the bundle's temperature T; T x their centred log-probabilities are
+            # the network's own, which the student learns (the fitted bundle keeps T).
+            target = _centred_log(probs[block.first : block.last]) * float(bundle.temperature)
+            blocks.append(_FitBlock(spec, block.rel, target))
     return blocks
 
 
@@ -156,7 +159,8 @@ def fit_shared(
     ModelBundle
         A new bundle with the fitted network; ``provenance["shared_fit"]`` records the fit
         (passes, steps, losses, the teacher's provenance). Its exact-mode scores are not
-        meaningful: use it with ``mode="shared"``.
+        meaningful: use it with ``mode="shared"``. It keeps the original's resampler,
+        temperature and operating point.
 
     Raises
     ------
@@ -174,8 +178,6 @@ def fit_shared(
     >>> save_model("models/v1/models/model_shared.pt", fast)  # doctest: +SKIP
     >>> scores = predict_scores(fast, "recordings/", hop_s=0.05, mode="shared")  # doctest: +SKIP
     """
-    from alpacaspot.models import ModelBundle
-
     if steps < 1:
         raise ConfigError(f"steps must be at least 1, got {steps}")
     if passes < 1:
@@ -252,6 +254,5 @@ def fit_shared(
     _log.info("shared fit: loss %.3g -> %.3g over %d steps", record["first_loss"],
               record["final_loss"], steps)
     provenance = {**copy.deepcopy(bundle.provenance or {}), SHARED_FIT_KEY: record}
-    return ModelBundle(student.to("cpu"),
-                       bundle.spectrogram_config, bundle.window_s, bundle.classes,
-                       provenance=provenance, architecture=dict(bundle.architecture))
+    return dataclasses.replace(bundle, network=student.to("cpu"), provenance=provenance,
+                               architecture=dict(bundle.architecture))

@@ -201,3 +201,25 @@ def test_refuses_a_fitted_model_a_network_without_encoder_and_too_short_audio(
     write_audio(short, structured_signal(0.1, seed=3), SR)
     with pytest.raises(ConfigError, match="long enough"):
         fit_shared(bundle, short, steps=2, device="cpu", progress=False)
+
+
+def test_fit_keeps_calibration_and_resampler(bundle, tapes):
+    """A calibrated model's fitted copy keeps its temperature, operating point and resampler;
+    the student learns the network's own scores, so the temperature is applied once."""
+    import dataclasses
+
+    from alpacaspot.events import PostprocessConfig
+
+    op = PostprocessConfig(threshold=0.4)
+    calibrated = dataclasses.replace(bundle, temperature=2.0, operating_point=op,
+                                     resampler="kaiser_best")
+    kwargs = dict(hop_s=0.05, passes=1, steps=3, block_frames=64, device="cpu",
+                  progress=False)
+    fitted = fit_shared(calibrated, tapes / "tape0.wav", **kwargs)
+    assert (fitted.temperature, fitted.operating_point, fitted.resampler) == (
+        2.0, op, "kaiser_best")
+    plain = fit_shared(dataclasses.replace(bundle, resampler="kaiser_best"),
+                       tapes / "tape0.wav", **kwargs)
+    for (name, x), y in zip(fitted.network.state_dict().items(),
+                            plain.network.state_dict().values(), strict=True):
+        torch.testing.assert_close(x, y, atol=1e-4, rtol=1e-4, msg=name)
