@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(PY) examples/run_pipeline.py --out demo_run
 
 test: $(STAMP)
-	bash tests/cluster/with_slurm.sh $(PY) -m pytest -q -p no:cacheprovider tests --doctest-modules alpacaspot
+	bash tests/cluster/with_slurm.sh $(PY) -m pytest -q -p no:cacheprovider --durations=15 tests --doctest-modules alpacaspot
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not slow and not slurm"
