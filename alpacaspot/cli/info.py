@@ -13,13 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alpacaspot.errors import AlpacaspotError, SchemaError
+from alpacaspot.io.layout import AUDIO_SUFFIXES
 
 __all__ = ["run_info", "describe"]
 
 _log = logging.getLogger(__name__)
-
-_AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf",
-                   ".mp3")
 
 
 def _audio(path: Path) -> list[str]:
@@ -126,7 +124,7 @@ _MARKERS: tuple[tuple[str, str], ...] = (
 )
 
 _KINDS: dict[str, str] = {
-    **{s: "audio file(s)" for s in sorted(set(_AUDIO_SUFFIXES))},
+    **{s: "audio file(s)" for s in sorted(AUDIO_SUFFIXES)},
     ".parquet": "Parquet table(s)", ".txt": "Raven table(s) or text", ".cfg": "cfg file(s)",
     ".log": "log(s)", ".pt": "model file(s)", ".pk": "model file(s)", ".pth": "model file(s)",
     ".csv": "CSV table(s)", ".json": "JSON file(s)", ".png": "image(s)",
@@ -224,7 +222,7 @@ def describe(path: str | Path) -> list[str]:
     if p.is_dir():
         return _folder(p)
     suffix = p.suffix.lower()
-    if suffix in _AUDIO_SUFFIXES:
+    if suffix in AUDIO_SUFFIXES:
         return _audio(p)
     handler = _HANDLERS.get(suffix)
     if handler is None:

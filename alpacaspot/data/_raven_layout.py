@@ -20,9 +20,9 @@ from alpacaspot.data._issues import _Issues
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.io._raven_parse import find_column
 from alpacaspot.io._raven_resolve import AudioResolver
+from alpacaspot.io.layout import AUDIO_SUFFIXES
 from alpacaspot.io.raven import read_raven_rows
 
-AUDIO_SUFFIXES = (".wav", ".flac")
 _BEGIN_COLUMNS = ("Begin Time (s)",)
 _FILE_COLUMNS = ("Begin File", "Begin Path")
 

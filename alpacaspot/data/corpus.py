@@ -34,6 +34,7 @@ from alpacaspot.data._issues import _Issues
 from alpacaspot.data._naming import clean_field, default_raven_tape, year_from_name
 from alpacaspot.data._raven_layout import list_files, read_raven_layout
 from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError, CorpusError
+from alpacaspot.io.layout import AUDIO_SUFFIXES
 from alpacaspot.io.schemas import EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table, write_table
 
@@ -224,7 +225,8 @@ def build_corpus_index(
     if layout == "raven":
         audio, tables = list_files(r)
         if not audio:
-            raise CorpusError("corpus holds no audio file (.wav, .flac)", path=r)
+            raise CorpusError(f"corpus holds no audio file ({', '.join(sorted(AUDIO_SUFFIXES))})",
+                              path=r)
         recs, events = read_raven_layout(r, audio, tables, issues, label_column)
     else:
         recs, events, regions = read_alpaca_layout(r, issues, clip_time_unit)

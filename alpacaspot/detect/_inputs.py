@@ -13,14 +13,12 @@ from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AudioError
 from alpacaspot.io import AudioInfo, audio_info
 from alpacaspot.io.audio import resampled_length
-from alpacaspot.io.layout import scores_path
+from alpacaspot.io.layout import AUDIO_SUFFIXES, scores_path
 
 __all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path", "recording_grid",
            "feeds_short_as_is", "note_input"]
 
 _log = logging.getLogger("alpacaspot.detect.inference")
-
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aif", ".aiff")
 
 PathLike = str | os.PathLike[str]
 

@@ -7,10 +7,7 @@ from pathlib import Path, PureWindowsPath
 
 from alpacaspot.errors import AlpacaspotError, AnnotationError
 from alpacaspot.io.audio import audio_info
-
-AUDIO_SUFFIXES = frozenset(
-    {".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf", ".mp3"}
-)
+from alpacaspot.io.layout import AUDIO_SUFFIXES
 
 _TABLE_SUFFIXES = (
     re.compile(r"^(?P<stem>.+?)_predict_output\.log\.annotation\.result\.txt$", re.I),

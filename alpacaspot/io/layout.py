@@ -14,7 +14,19 @@ from pathlib import Path, PurePosixPath
 
 from alpacaspot.errors import ConfigError
 
-__all__ = ["format_tag", "parse_tag", "scores_key", "scores_path", "default_tape"]
+__all__ = ["format_tag", "parse_tag", "scores_key", "scores_path", "default_tape",
+           "AUDIO_SUFFIXES", "CORPUS_INDEX_FILE", "CORPUS_RECORDINGS_FILE"]
+
+#: File suffixes (lower case) counted as audio wherever a folder is listed: the formats
+#: :func:`alpacaspot.io.read_audio` (libsndfile) reads.
+AUDIO_SUFFIXES: frozenset[str] = frozenset(
+    {".wav", ".flac", ".ogg", ".aif", ".aiff", ".aifc", ".w64", ".rf64", ".caf", ".mp3"}
+)
+
+#: A corpus's event index (one row per annotated event).
+CORPUS_INDEX_FILE = "corpus_index.parquet"
+#: A corpus's recordings table (one row per audio file, with its tape and year).
+CORPUS_RECORDINGS_FILE = "corpus_recordings.parquet"
 
 _TAG = re.compile(r"^len(\d{3,})_hop(\d{3,})_th(\d{2,})$")
 

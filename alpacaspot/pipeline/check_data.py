@@ -15,15 +15,13 @@ from typing import Protocol
 import pandas as pd
 from tqdm import tqdm
 
+from alpacaspot.io.layout import AUDIO_SUFFIXES
 from alpacaspot.io.schemas import CLIPS, EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table
 
 __all__ = ["AUDIO_SUFFIXES", "check_corpus", "check_dataset", "corpus_duration_s"]
 
 _log = logging.getLogger(__name__)
-
-#: File suffixes counted as audio when a corpus folder is listed.
-AUDIO_SUFFIXES: frozenset[str] = frozenset({".wav", ".flac", ".ogg", ".aif", ".aiff"})
 
 _SPLITS = ("train", "val", "test")
 _CLASSES = ("target", "noise")

@@ -1,9 +1,23 @@
+import numpy as np
 import pytest
+import soundfile as sf
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alpacaspot.errors import ConfigError
-from alpacaspot.io.layout import default_tape, format_tag, parse_tag, scores_key, scores_path
+from alpacaspot.io import read_audio
+from alpacaspot.io.layout import (
+    AUDIO_SUFFIXES,
+    default_tape,
+    format_tag,
+    parse_tag,
+    scores_key,
+    scores_path,
+)
+
+# libsndfile's major format for each audio suffix (aif/aifc are AIFF containers)
+_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".aif": "AIFF", ".aiff": "AIFF",
+            ".aifc": "AIFF", ".w64": "W64", ".rf64": "RF64", ".caf": "CAF", ".mp3": "MP3"}
 
 
 @pytest.mark.parametrize(
@@ -33,3 +47,16 @@ def test_names_keep_dots():
     assert scores_key(0.4, 0.05) == "len400_hop050"
     assert scores_path("s", "tape1/a.b.wav").as_posix() == "s/tape1/a.b.wav.parquet"
     assert default_tape("x/tape.07.wav") == "tape.07"
+
+
+@pytest.mark.parametrize("suffix", sorted(AUDIO_SUFFIXES))
+def test_every_audio_suffix_is_read_by_read_audio(tmp_path, suffix):
+    assert suffix == suffix.lower()
+    sr = 16000
+    samples = (0.3 * np.sin(2 * np.pi * 440 * np.arange(sr // 4) / sr)).astype(np.float32)
+    path = tmp_path / f"tone{suffix}"
+    sf.write(path, samples, sr, format=_FORMATS[suffix])
+    audio, rate = read_audio(path)
+    assert rate == sr
+    assert audio.shape[0] == pytest.approx(samples.shape[0], abs=2000)  # mp3 pads frames
+    assert float(np.abs(audio).max()) > 0.1
