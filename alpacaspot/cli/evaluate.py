@@ -19,6 +19,7 @@ from alpacaspot.detect.runs import write_evaluation
 from alpacaspot.errors import ConfigError
 from alpacaspot.events import scores_to_events
 from alpacaspot.io import read_table
+from alpacaspot.io.layout import CORPUS_RECORDINGS_FILE
 from alpacaspot.io.schemas import WINDOW_SCORES
 
 __all__ = ["run_evaluate"]
@@ -46,9 +47,9 @@ def _load_logs(folder: Path) -> tuple[pd.DataFrame, float]:
 
 
 def _tapes(corpus_root: Path | None) -> dict[str, str]:
-    if corpus_root is None or not (corpus_root / "corpus_recordings.parquet").is_file():
+    if corpus_root is None or not (corpus_root / CORPUS_RECORDINGS_FILE).is_file():
         return {}
-    table = read_table(corpus_root / "corpus_recordings.parquet", columns=["recording", "tape"])
+    table = read_table(corpus_root / CORPUS_RECORDINGS_FILE, columns=["recording", "tape"])
     return dict(zip(table["recording"].astype(str), table["tape"].astype(str), strict=True))
 
 

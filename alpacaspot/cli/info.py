@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from alpacaspot.errors import AlpacaspotError, SchemaError
-from alpacaspot.io.layout import AUDIO_SUFFIXES
+from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_INDEX_FILE
 
 __all__ = ["run_info", "describe"]
 
@@ -111,7 +111,7 @@ def _cfg(path: Path) -> list[str]:
 _MARKERS: tuple[tuple[str, str], ...] = (
     ("TRAINING", "pipeline root: TRAINING/ (training cfgs, jobs, runs)"),
     ("BENCHMARK", "pipeline root: BENCHMARK/ (benchmark cfgs, jobs, runs, metrics)"),
-    ("corpus_index.parquet", "corpus: corpus_index.parquet indexes its recordings and events"),
+    (CORPUS_INDEX_FILE, f"corpus: {CORPUS_INDEX_FILE} indexes its recordings and events"),
     ("variant_index.parquet", "dataset variant: variant_index.parquet lists its clips"),
     ("train.csv", "dataset variant: train.csv, val.csv, test.csv"),
     ("alpaca_server.cfg", "training cfg folder: alpaca_server.cfg"),

@@ -34,15 +34,15 @@ from alpacaspot.data._issues import _Issues
 from alpacaspot.data._naming import clean_field, default_raven_tape, year_from_name
 from alpacaspot.data._raven_layout import list_files, read_raven_layout
 from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError, CorpusError
-from alpacaspot.io.layout import AUDIO_SUFFIXES
+from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
 from alpacaspot.io.schemas import EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table, write_table
 
 __all__ = ["Corpus", "build_corpus_index", "INDEX_FILE", "RECORDINGS_FILE", "REGIONS_FILE"]
 
 _log = logging.getLogger(__name__)
-INDEX_FILE = "corpus_index.parquet"
-RECORDINGS_FILE = "corpus_recordings.parquet"
+INDEX_FILE = CORPUS_INDEX_FILE
+RECORDINGS_FILE = CORPUS_RECORDINGS_FILE
 REGIONS_FILE = "corpus_regions.parquet"
 _JSON_FILE = "corpus_index.json"
 _LAYOUTS = ("auto", "raven", "alpaca")

@@ -13,7 +13,7 @@ from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AudioError
 from alpacaspot.io import AudioInfo, audio_info
 from alpacaspot.io.audio import resampled_length
-from alpacaspot.io.layout import AUDIO_SUFFIXES, scores_path
+from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_RECORDINGS_FILE, scores_path
 
 __all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path", "recording_grid",
            "feeds_short_as_is", "note_input"]
@@ -23,11 +23,8 @@ _log = logging.getLogger("alpacaspot.detect.inference")
 PathLike = str | os.PathLike[str]
 
 
-CORPUS_RECORDINGS = "corpus_recordings.parquet"
-
-
 def _walk(folder: Path) -> list[Path]:
-    table = folder / CORPUS_RECORDINGS
+    table = folder / CORPUS_RECORDINGS_FILE
     if table.is_file():  # a corpus: its recordings table lists the audio files
         from alpacaspot.io import read_table
 

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from alpacaspot.errors import CorpusError, SchemaError
-from alpacaspot.io.layout import default_tape
+from alpacaspot.io.layout import CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE, default_tape
 from alpacaspot.io.schemas import EVENTS
 from alpacaspot.io.tables import read_table
 
@@ -55,7 +55,7 @@ def _with_tapes(events: pd.DataFrame, recordings: pd.DataFrame | None) -> pd.Dat
 
 def _read_corpus_parquet(path: Path) -> pd.DataFrame:
     events = read_table(path, schema=EVENTS)
-    rec_path = path.with_name("corpus_recordings.parquet")
+    rec_path = path.with_name(CORPUS_RECORDINGS_FILE)
     recordings = read_table(rec_path) if rec_path.is_file() else None
     return _known(_with_tapes(events, recordings), recordings)
 
@@ -131,7 +131,7 @@ def _read_corpus_json(path: Path) -> pd.DataFrame:
         events = EVENTS.validate(table, path=path)
     except SchemaError as exc:
         raise CorpusError(exc.message, path=path) from None
-    rec_path = path.with_name("corpus_recordings.parquet")
+    rec_path = path.with_name(CORPUS_RECORDINGS_FILE)
     recordings = read_table(rec_path) if rec_path.is_file() else None
     return _known(_with_tapes(events, recordings), recordings)
 
@@ -191,8 +191,8 @@ def load_ground_truth(
         path = Path(source)
         origin = str(path)
         if path.is_dir():
-            if (path / "corpus_index.parquet").is_file():
-                events = _read_corpus_parquet(path / "corpus_index.parquet")
+            if (path / CORPUS_INDEX_FILE).is_file():
+                events = _read_corpus_parquet(path / CORPUS_INDEX_FILE)
             elif (path / "corpus_index.json").is_file():
                 events = _read_corpus_json(path / "corpus_index.json")
             else:

@@ -27,6 +27,7 @@ from typing import Any
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import JobArray
 from alpacaspot.errors import ConfigError
+from alpacaspot.io.layout import CORPUS_RECORDINGS_FILE
 from alpacaspot.pipeline._cfg_keys import eval_values, predict_extra_keys, predict_values
 from alpacaspot.pipeline.launchers import (
     wrapped_command,
@@ -132,7 +133,7 @@ def _resolve_models(models: Mapping[str, str | os.PathLike[str]]
 
 
 def _corpus_input(corpus_root: Path) -> Path:
-    table = corpus_root / "corpus_recordings.parquet"
+    table = corpus_root / CORPUS_RECORDINGS_FILE
     return table if table.is_file() else corpus_root
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 import pandas as pd
 from tqdm import tqdm
 
-from alpacaspot.io.layout import AUDIO_SUFFIXES
+from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
 from alpacaspot.io.schemas import CLIPS, EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table
 
@@ -112,8 +112,8 @@ def check_corpus(sink: _Sink, stage: str, corpus: str | os.PathLike[str]) -> pd.
         sink.add(stage, root, "corpus folder does not exist",
                  "check the corpus path in the variants file or the factory call")
         return None
-    rec_path = root / "corpus_recordings.parquet"
-    ev_path = root / "corpus_index.parquet"
+    rec_path = root / CORPUS_RECORDINGS_FILE
+    ev_path = root / CORPUS_INDEX_FILE
     for p in (rec_path, ev_path):
         if not p.is_file():
             sink.add(stage, p, "corpus index file is missing", _rebuild_hint(root))
@@ -220,7 +220,7 @@ def corpus_duration_s(corpus: str | os.PathLike[str]) -> float:
     >>> corpus_duration_s("/nonexistent")
     0.0
     """
-    path = Path(corpus) / "corpus_recordings.parquet"
+    path = Path(corpus) / CORPUS_RECORDINGS_FILE
     if not path.is_file():
         return 0.0
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpacaspot.errors import AlpacaspotError
+from alpacaspot.io.layout import CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
 from alpacaspot.pipeline import check_data, check_models, check_slurm
 from alpacaspot.pipeline.check_variants import (
     find_variants_file,
@@ -193,7 +194,7 @@ def _check_train(found: _Collector, root: Path, context: Context) -> None:
                 check_data.check_dataset(found, stage, dataset)
             corpora.add(dataset.parent)
         for corpus in sorted(corpora):
-            marks = ("corpus_recordings.parquet", "corpus_index.parquet", "corpus_index.json")
+            marks = (CORPUS_RECORDINGS_FILE, CORPUS_INDEX_FILE, "corpus_index.json")
             if any((corpus / m).exists() for m in marks):
                 with found.guard(stage, f"corpus {corpus.name}", corpus):
                     check_data.check_corpus(found, stage, corpus)

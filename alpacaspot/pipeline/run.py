@@ -23,6 +23,7 @@ import pandas as pd
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
+from alpacaspot.io.layout import CORPUS_INDEX_FILE
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
@@ -183,7 +184,7 @@ def _index(root: Path, *, strict: bool, problems_file: Path) -> list[str]:
     """Build and save the corpus index when missing; return the problems reported."""
     from alpacaspot.data import build_corpus_index
 
-    if (root / "corpus_index.parquet").is_file():
+    if (root / CORPUS_INDEX_FILE).is_file():
         return []
     corpus = build_corpus_index(root, strict=strict)
     corpus.save()
