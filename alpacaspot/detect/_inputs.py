@@ -7,13 +7,16 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alpacaspot.detect.windows import WindowGrid, window_grid
 from alpacaspot.errors import AudioError
 from alpacaspot.io import AudioInfo, audio_info
 from alpacaspot.io.audio import resampled_length
 from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_RECORDINGS_FILE, scores_path
+
+if TYPE_CHECKING:
+    from alpacaspot.models.bundle import ModelBundle
 
 __all__ = ["AUDIO_SUFFIXES", "resolve_inputs", "scores_path", "recording_grid",
            "feeds_short_as_is", "note_input"]
@@ -88,7 +91,7 @@ def resolve_inputs(
 
 
 def recording_grid(
-    path: Path, bundle: Any, hop_s: float, *, info: AudioInfo | None = None,
+    path: Path, bundle: ModelBundle, hop_s: float, *, info: AudioInfo | None = None,
     channel: int | None = None,
 ) -> WindowGrid:
     """The window grid of a recording at the model's sample rate (from its header).
@@ -115,7 +118,7 @@ def recording_grid(
     return window_grid(n, sr, window_s=bundle.window_s, hop_s=hop_s)
 
 
-def feeds_short_as_is(bundle: Any) -> bool:
+def feeds_short_as_is(bundle: ModelBundle) -> bool:
     """Whether a recording shorter than one window goes to the network with its own frames.
 
     Models imported from ANIMAL-SPOT: yes, as ANIMAL-SPOT's prediction feeds them. alpacaspot's
@@ -124,7 +127,7 @@ def feeds_short_as_is(bundle: Any) -> bool:
     return (getattr(bundle, "provenance", None) or {}).get("source") == "animalspot"
 
 
-def note_input(rec: str, info: AudioInfo, grid: WindowGrid, bundle: Any,
+def note_input(rec: str, info: AudioInfo, grid: WindowGrid, bundle: ModelBundle,
                 channel: int | None, resampler: str) -> None:
     """Log, once per file, what is done to its audio before the network sees it."""
     if info.channels > 1:
@@ -142,6 +145,6 @@ def note_input(rec: str, info: AudioInfo, grid: WindowGrid, bundle: Any,
                   rec, grid.n_samples / grid.sr, grid.length / grid.sr, how)
 
 
-def _frames(grid: WindowGrid, bundle: Any) -> int:
+def _frames(grid: WindowGrid, bundle: ModelBundle) -> int:
     cfg = bundle.spectrogram_config
     return 1 + (grid.n_samples - int(cfg.n_fft)) // int(cfg.hop_length)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,12 +16,15 @@ from alpacaspot.events import OPERATING_POINT_KEY
 from alpacaspot.io import read_table, read_table_metadata
 from alpacaspot.io.schemas import WINDOW_SCORES
 
+if TYPE_CHECKING:
+    from alpacaspot.models.bundle import ModelBundle
+
 __all__ = ["identity_of", "operating_point_meta", "stored_scores"]
 
 _log = logging.getLogger("alpacaspot.detect.inference")
 
 
-def identity_of(bundle: Any, mode: str, passes: int) -> dict[str, Any]:
+def identity_of(bundle: ModelBundle, mode: str, passes: int) -> dict[str, Any]:
     """What made a scores file: stored with it and compared before it is reused."""
     fingerprint = getattr(bundle, "fingerprint", None)
     identity: dict[str, Any] = {"model": fingerprint() if callable(fingerprint) else None,
@@ -31,7 +34,7 @@ def identity_of(bundle: Any, mode: str, passes: int) -> dict[str, Any]:
     return identity
 
 
-def operating_point_meta(bundle: Any) -> dict[str, str]:
+def operating_point_meta(bundle: ModelBundle) -> dict[str, str]:
     """The model's stored operating point as scores metadata (empty when it has none)."""
     op = getattr(bundle, "operating_point", None)
     return {} if op is None else {OPERATING_POINT_KEY: op.to_json()}

@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -42,6 +42,9 @@ from alpacaspot.io import (
 from alpacaspot.io.audio import DEFAULT_RESAMPLER
 from alpacaspot.io.schemas import WINDOW_SCORES
 
+if TYPE_CHECKING:
+    from alpacaspot.models.bundle import ModelBundle
+
 __all__ = ["predict_scores", "MODES", "recording_grid"]
 
 _log = logging.getLogger(__name__)
@@ -68,7 +71,7 @@ def _exact_probs(
     runner: Runner,
     path: Path,
     grid: WindowGrid,
-    bundle: Any,
+    bundle: ModelBundle,
     *,
     batch_size: int,
     bf16_tolerance: float,
@@ -93,7 +96,7 @@ def _exact_probs(
 
 
 def predict_scores(
-    bundle: Any,
+    bundle: ModelBundle,
     audio: PathLike | Sequence[PathLike],
     *,
     hop_s: float,
@@ -334,7 +337,7 @@ def _empty(classes: Sequence[str]) -> pd.DataFrame:
 
 
 def reference_scores(
-    bundle: Any, path: PathLike, *, hop_s: float, recording: str | None = None
+    bundle: ModelBundle, path: PathLike, *, hop_s: float, recording: str | None = None
 ) -> pd.DataFrame:
     """Straightforward per-window prediction: cut each window, transform, classify alone.
 

@@ -18,7 +18,7 @@ import copy
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -30,6 +30,9 @@ from alpacaspot.detect.windows import WindowGrid
 from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
 from alpacaspot.io import read_audio
+
+if TYPE_CHECKING:
+    from alpacaspot.models.bundle import ModelBundle
 
 __all__ = [
     "SharedBlock",
@@ -102,7 +105,9 @@ class SharedEncoder:
     device: torch.device
 
 
-def prepare_shared(bundle: Any, *, device: str = "auto", compile: bool = True) -> SharedEncoder:
+def prepare_shared(
+    bundle: ModelBundle, *, device: str = "auto", compile: bool = True
+) -> SharedEncoder:
     """Split and prepare ``bundle.network`` once for :func:`shared_probs`.
 
     Examples
@@ -229,7 +234,7 @@ def shift_list(stride: int, passes: int) -> list[int]:
 
 
 def shared_probs(
-    bundle: Any,
+    bundle: ModelBundle,
     path: Any,
     grid: WindowGrid,
     *,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from alpacaspot.detect.shared import (
     shift_list,
 )
 from alpacaspot.errors import ConfigError, ModelError
+
+if TYPE_CHECKING:
+    from alpacaspot.models.bundle import ModelBundle
 
 __all__ = ["fit_shared", "SHARED_FIT_KEY"]
 
@@ -60,7 +63,7 @@ def _centred_log(probs: np.ndarray) -> np.ndarray:
 
 
 def _fit_blocks(
-    bundle: Any,
+    bundle: ModelBundle,
     inputs: Sequence[tuple[Path, str]],
     teacher: pd.DataFrame,
     hop_s: float,
@@ -104,7 +107,7 @@ def _freeze_batchnorm(net: torch.nn.Module) -> None:
 
 
 def fit_shared(
-    bundle: Any,
+    bundle: ModelBundle,
     audio: PathLike | Sequence[PathLike],
     *,
     hop_s: float = 0.05,
