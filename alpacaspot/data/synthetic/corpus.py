@@ -32,6 +32,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text
+from alpacaspot.data.synthetic.sites import SiteStyle
 from alpacaspot.data.synthetic.tape import DIFFICULTIES, TapeStyle, compose_tape
 from alpacaspot.errors import ConfigError
 
@@ -131,6 +132,7 @@ def make_synthetic_corpus(
     hum_snr_db: tuple[float, float] | None = None,
     hums_per_minute: float | None = None,
     progress: bool | None = None,
+    site: SiteStyle | None = None,
 ) -> Path:
     """Write a realistic synthetic alpaca-hum corpus and return its root.
 
@@ -172,6 +174,10 @@ def make_synthetic_corpus(
         rejected: about 9 per minute land on the tape).
     progress : bool, optional
         Show a progress bar (None: only on a terminal).
+    site : SiteStyle, optional
+        Record every tape at this site (recorder, room, noises, animals; see
+        :func:`alpacaspot.data.synthetic.site_style`). Without one the corpus is the
+        generator's original, byte for byte. :func:`make_site_corpus` mixes several sites.
 
     Returns
     -------
@@ -202,6 +208,8 @@ def make_synthetic_corpus(
                   difficulty=difficulty, alpaca_clip_s=alpaca_clip_s,
                   hum_snr_db=None if hum_snr_db is None else list(hum_snr_db),
                   hums_per_minute=hums_per_minute, generator_version=1)
+    if site is not None:
+        params["site"] = json.loads(json.dumps(dataclasses.asdict(site)))
     manifest = out / _MANIFEST
     reuse = manifest.is_file() and json.loads(manifest.read_text()).get("params") == params
     diff = DIFFICULTIES[difficulty]
@@ -231,7 +239,7 @@ def make_synthetic_corpus(
         style = TapeStyle.draw(np.random.default_rng([seed, t, 104729]))
         rng = np.random.default_rng([seed, t, r])
         x, events = compose_tape(rng, sr=sr, duration_s=duration_s, style=style,
-                                 difficulty=diff)
+                                 difficulty=diff, site=site)
         if layout == "raven":
             _write_raven_recording(out, rel, x, sr, events)
         else:

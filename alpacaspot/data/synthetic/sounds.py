@@ -89,8 +89,18 @@ def _harmonic_stack(
     return np.interp(cycles % 1.0, grid, table).astype(np.float32)
 
 
-def hum(rng: np.random.Generator, sr: int, duration_s: float) -> tuple[np.ndarray, float, float]:
+def hum(
+    rng: np.random.Generator,
+    sr: int,
+    duration_s: float,
+    *,
+    f0_range: tuple[float, float] = (150.0, 400.0),
+    tilt_range: tuple[float, float] = (3.0, 8.0),
+) -> tuple[np.ndarray, float, float]:
     """An alpaca hum of ``duration_s`` seconds.
+
+    ``f0_range`` (Hz) and ``tilt_range`` (dB per harmonic) narrow the voice to one animal's
+    (see :class:`alpacaspot.data.synthetic.sites.Animal`); the defaults span all animals.
 
     Returns
     -------
@@ -107,7 +117,7 @@ def hum(rng: np.random.Generator, sr: int, duration_s: float) -> tuple[np.ndarra
     """
     n = max(8, int(round(duration_s * sr)))
     t = np.arange(n) / sr
-    f_base = rng.uniform(150.0, 400.0)
+    f_base = rng.uniform(*f0_range)
     # slow contour: a rise-fall (or fall) of up to +-18 % plus drift and a slight vibrato
     peak = rng.uniform(0.2, 0.6)
     depth = rng.uniform(-0.10, 0.18)
@@ -117,7 +127,7 @@ def hum(rng: np.random.Generator, sr: int, duration_s: float) -> tuple[np.ndarra
     contour += 0.01 * np.sin(_TWO_PI * rng.uniform(4.0, 7.0) * t)
     f0 = f_base * contour
     n_harm = int(rng.integers(5, 13))
-    tilt = rng.uniform(3.0, 8.0)  # dB per harmonic
+    tilt = rng.uniform(*tilt_range)  # dB per harmonic
     amps = 10.0 ** (-tilt * np.arange(n_harm) / 20.0)
     amps[1:3] *= rng.uniform(0.8, 1.6, size=min(2, n_harm - 1))  # nasal formant
     x = _harmonic_stack(f0, sr, amps, rng)

@@ -19,6 +19,8 @@ import numpy as np
 from scipy import signal
 
 from alpacaspot.data.synthetic import sounds
+from alpacaspot.data.synthetic.heldout import HELDOUT_DURATIONS, HELDOUT_GENERATORS
+from alpacaspot.data.synthetic.sites import SiteStyle, apply_recorder, apply_room
 
 __all__ = ["Difficulty", "DIFFICULTIES", "TapeStyle", "compose_tape", "hum_quality"]
 
@@ -180,6 +182,7 @@ def compose_tape(
     duration_s: float,
     style: TapeStyle,
     difficulty: Difficulty,
+    site: SiteStyle | None = None,
 ) -> tuple[np.ndarray, list[dict[str, object]]]:
     """Synthesise one recording and its annotations.
 
@@ -195,6 +198,11 @@ def compose_tape(
         The tape's background noise character.
     difficulty : Difficulty
         Rates and SNR ranges.
+    site : SiteStyle, optional
+        The recording site (:mod:`.sites`): its animals voice the hums, its decoy rates
+        and held-out negatives replace the difficulty's decoy mix, its room reverberates the
+        sounds and its recorder filters, adds self-noise, gains and clips the whole tape.
+        Without a site the tape is the generator's original (byte for byte).
 
     Returns
     -------
@@ -217,7 +225,7 @@ def compose_tape(
         rng, sr, n, pink=style.pink, brown=style.brown, white=style.white,
         highpass_hz=style.highpass_hz,
     )
-    bg *= np.float32(style.level)
+    bg *= np.float32(style.level if site is None else style.level * 10.0 ** (site.noise_db / 20))
     tape = bg.copy()
     occ = _Occupancy()
     events: list[dict[str, object]] = []
@@ -230,10 +238,17 @@ def compose_tape(
         n_bouts = max(1, n_bouts)
     for _ in range(n_bouts):
         t = float(rng.uniform(0.0, max(0.0, duration_s - 2.0)))
+        animal = None if site is None else site.animals[int(rng.integers(len(site.animals)))]
         for _ in range(int(rng.geometric(0.35))):
             dur = _hum_duration(rng)
+            if animal is not None:
+                dur = float(np.clip(dur * animal.duration_scale, *_HUM_RANGE_S))
             if t + dur < duration_s and occ.free(t, t + dur):
-                x, low, high = sounds.hum(rng, sr, dur)
+                if animal is None:
+                    x, low, high = sounds.hum(rng, sr, dur)
+                else:
+                    x, low, high = sounds.hum(rng, sr, dur, f0_range=animal.f0_range,
+                                              tilt_range=animal.tilt_range)
                 snr = float(rng.uniform(*difficulty.hum_snr_db))
                 start = int(round(t * sr))
                 _mix(tape, bg, sr, start, x, low, high, snr)
@@ -262,14 +277,25 @@ def compose_tape(
                                high_hz=high, label=kind, quality=None, snr_db=snr))
 
     # decoys, anywhere, not annotated
-    for kind, rate in difficulty.decoys_per_minute:
+    decoys = difficulty.decoys_per_minute
+    durations = _DURATIONS
+    generators = sounds.GENERATORS
+    if site is not None:
+        scale = dict(site.decoy_rates)
+        decoys = tuple((k, r * scale.get(k, 1.0)) for k, r in decoys) + site.heldout
+        durations = {**_DURATIONS, **HELDOUT_DURATIONS}
+        generators = {**sounds.GENERATORS, **HELDOUT_GENERATORS}
+    for kind, rate in decoys:
         for _ in range(int(rng.poisson(rate * minutes))):
-            dur = min(float(rng.uniform(*_DURATIONS[kind])), duration_s)
+            dur = min(float(rng.uniform(*durations[kind])), duration_s)
             t = float(rng.uniform(0.0, max(0.0, duration_s - dur)))
-            x, low, high = sounds.GENERATORS[kind](rng, sr, dur)
+            x, low, high = generators[kind](rng, sr, dur)
             _mix(tape, bg, sr, int(round(t * sr)), x, low, high,
                  float(rng.uniform(*difficulty.decoy_snr_db)))
 
+    if site is not None:
+        tape = bg + apply_room(tape - bg, sr, site, rng)
+        tape = apply_recorder(tape, sr, site, rng)
     peak = float(np.max(np.abs(tape))) if tape.size else 0.0
     if peak > 0.98:
         tape *= np.float32(0.98 / peak)
