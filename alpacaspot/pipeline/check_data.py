@@ -99,8 +99,8 @@ def check_corpus(sink: _Sink, stage: str, corpus: str | os.PathLike[str]) -> pd.
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_corpus(sink, "benchmark", "/nonexistent/corpus")
     >>> sink.problems[0].message
     'corpus folder does not exist'
@@ -244,8 +244,8 @@ def check_dataset(sink: _Sink, stage: str, dataset: str | os.PathLike[str]) -> N
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_dataset(sink, "train", "/nonexistent/dataset_x")
     >>> sink.problems[0].message
     'dataset variant folder does not exist'

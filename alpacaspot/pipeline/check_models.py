@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.pipeline.check_variants import train_extra_keys, variant_settings
+from alpacaspot.pipeline.problems import Collector
 from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
-
-if TYPE_CHECKING:  # pragma: no cover
-    from alpacaspot.pipeline.check import _Collector
 
 __all__ = ["tag_cfgs", "read_tag_cfg", "recorded_corpus", "benchmark_models", "check_model"]
 
@@ -108,7 +105,7 @@ def benchmark_models(
     return out
 
 
-def check_model(found: _Collector, root: Path, name: str, path: Path,
+def check_model(found: Collector, root: Path, name: str, path: Path,
                 bplan: BenchmarkVariants | None, tplan: TrainVariants | None, *,
                 pending: bool = False) -> None:
     """Check that a model exists and was trained with its variant's spectrogram settings.
@@ -119,8 +116,8 @@ def check_model(found: _Collector, root: Path, name: str, path: Path,
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_model(sink, Path("/x"), "v1", Path("/x/model.pt"), None, None)
     >>> sink.problems[0].message
     "trained model 'v1' does not exist"

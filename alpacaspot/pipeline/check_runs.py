@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.io.layout import CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
@@ -26,10 +26,8 @@ from alpacaspot.pipeline.check_variants import (
     train_extra_keys,
     variant_settings,
 )
+from alpacaspot.pipeline.problems import Collector
 from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
-
-if TYPE_CHECKING:  # pragma: no cover
-    from alpacaspot.pipeline.check import _Collector
 
 __all__ = ["Context", "locate", "present_stages", "check_stage"]
 
@@ -143,7 +141,7 @@ def present_stages(root: Path, context: Context) -> tuple[str, ...]:
     return tuple(stages)
 
 
-def check_stage(found: _Collector, root: Path, stage: str, context: Context) -> None:
+def check_stage(found: Collector, root: Path, stage: str, context: Context) -> None:
     """Run every check of one stage, adding problems to ``found`` (a collector)."""
     if stage == "train":
         _check_train(found, root, context)
@@ -157,7 +155,7 @@ def _where(source: object) -> Path | None:
     return source if isinstance(source, Path) else None
 
 
-def _check_scripts(found: _Collector, stage: str, folder: Path, pattern: str,
+def _check_scripts(found: Collector, stage: str, folder: Path, pattern: str,
                    context: Context) -> None:
     scripts = sorted(folder.glob(pattern)) if folder.is_dir() else []
     with found.guard(stage, "job scripts", folder):
@@ -169,7 +167,7 @@ def _check_scripts(found: _Collector, stage: str, folder: Path, pattern: str,
 
 
 def _load_train(
-    found: _Collector, root: Path, context: Context, stage: str
+    found: Collector, root: Path, context: Context, stage: str
 ) -> TrainVariants | None:
     if context.train_variants is None:
         found.add(stage, root, "no training variants file found",
@@ -183,7 +181,7 @@ def _load_train(
     return plan
 
 
-def _check_train(found: _Collector, root: Path, context: Context) -> None:
+def _check_train(found: Collector, root: Path, context: Context) -> None:
     stage = "train"
     plan = _load_train(found, root, context, stage)
     if plan is not None:
@@ -238,7 +236,7 @@ def _train_bytes(plan: TrainVariants, name: str) -> int:
 # ------------------------------------------------------------------------------ benchmark
 
 
-def _check_benchmark(found: _Collector, root: Path, context: Context) -> None:
+def _check_benchmark(found: Collector, root: Path, context: Context) -> None:
     stage = "benchmark"
     bplan: BenchmarkVariants | None = None
     if context.benchmark_variants is None:
@@ -287,7 +285,7 @@ def _check_benchmark(found: _Collector, root: Path, context: Context) -> None:
         _check_scripts(found, stage, root / "BENCHMARK" / "jobs", "pred_*.batch", context)
 
 
-def _stale_outputs(found: _Collector, root: Path, models: set[str]) -> None:
+def _stale_outputs(found: Collector, root: Path, models: set[str]) -> None:
     cfg = root / "BENCHMARK" / "cfg"
     if not cfg.is_dir():
         return
@@ -302,7 +300,7 @@ def _stale_outputs(found: _Collector, root: Path, models: set[str]) -> None:
 # ------------------------------------------------------------------------------- evaluate
 
 
-def _check_evaluate(found: _Collector, root: Path, context: Context) -> None:
+def _check_evaluate(found: Collector, root: Path, context: Context) -> None:
     stage = "evaluate"
     cfgs = _eval_cfgs(root)
     if not cfgs:
@@ -326,7 +324,7 @@ def _check_evaluate(found: _Collector, root: Path, context: Context) -> None:
         _check_scripts(found, stage, root / "BENCHMARK" / "jobs", "eval_*.batch", context)
 
 
-def _check_eval_cfg(found: _Collector, cfg: Path, *, pending: bool) -> None:
+def _check_eval_cfg(found: Collector, cfg: Path, *, pending: bool) -> None:
     values = check_models.read_tag_cfg(cfg)
     threshold = values.get("threshold")
     try:

@@ -124,8 +124,8 @@ def check_slurm_settings(
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_slurm_settings(sink, "evaluate", {"partition": "cpu", "time": "1:00:00",
     ...                                         "gpus": 1}, "b.json")
     >>> sink.problems[0].message
@@ -173,8 +173,8 @@ def check_scripts(
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_scripts(sink, "train", [Path("/nonexistent.sbatch")])
     >>> sink.problems[0].message
     'job script is missing'
@@ -234,8 +234,8 @@ def check_disk(
 
     Examples
     --------
-    >>> from alpacaspot.pipeline.check import _Collector
-    >>> sink = _Collector()
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
     >>> check_disk(sink, "train", "/", 1 << 62, "models")
     >>> "free" in sink.problems[0].message
     True
