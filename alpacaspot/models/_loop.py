@@ -9,6 +9,8 @@ from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm.auto import tqdm
 
 from alpacaspot.errors import ConfigError, CorpusError
+from alpacaspot.models import dataset as _dataset
+from alpacaspot.models._augment import FieldAugmenter, clip_tapes
 from alpacaspot.models._metrics import clip_metrics
 from alpacaspot.models.config import TrainConfig
 from alpacaspot.models.dataset import ClipDataset, read_variant
@@ -32,6 +34,30 @@ def class_names(classes_in_data: set[str], num_classes: int) -> tuple[str, ...]:
     return names
 
 
+class FieldClipDataset(ClipDataset):
+    """A training split augmented by :class:`FieldAugmenter` (backgrounds of its noise clips).
+
+    Examples
+    --------
+    >>> ds = FieldClipDataset("dataset_v1", names, [0, 1], cfg, 17)  # doctest: +SKIP
+    """
+
+    def __init__(self, *args: object, noise_label: int = 0, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        noise = np.flatnonzero(self.labels == noise_label)
+        self.augmenter = FieldAugmenter(self.features, noise.tolist(),
+                                        clip_tapes([it.name for it in self.items]))
+
+    def example(self, index: int) -> np.ndarray:
+        """The augmented network input of clip ``index`` for the current epoch."""
+        spec = self.features(index)
+        if not self.augment:
+            return _dataset.fit_frames(spec, self.n_frames, self.config, None)
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        spec = self.augmenter(spec, rng, index)
+        return _dataset.fit_frames(spec, self.n_frames, self.config, rng)
+
+
 def make_datasets(config: TrainConfig) -> tuple[dict[str, ClipDataset], tuple[str, ...]]:
     clips = read_variant(config.data_dir)
     classes = class_names(set(clips["class"]), config.num_classes)
@@ -43,7 +69,10 @@ def make_datasets(config: TrainConfig) -> tuple[dict[str, ClipDataset], tuple[st
     out = {}
     for split in ("train", "val", "test"):
         part = clips[clips["split"] == split]
-        out[split] = ClipDataset(
+        field = config.augmentation and config.augment_policy == "field" and split == "train"
+        extra = {"noise_label": classes.index("noise") if "noise" in classes else 0} \
+            if field else {}
+        out[split] = (FieldClipDataset if field else ClipDataset)(
             config.data_dir,
             part["clip"].tolist(),
             [classes.index(c) for c in part["class"]],
@@ -52,6 +81,7 @@ def make_datasets(config: TrainConfig) -> tuple[dict[str, ClipDataset], tuple[st
             augment=config.augmentation and split == "train",
             seed=config.seed,
             cache_root=cache,
+            **extra,
         )
     for split in ("train", "val"):
         if len(out[split]) == 0:

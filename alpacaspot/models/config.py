@@ -40,6 +40,8 @@ TRAIN_EXTRA_KEYS: tuple[str, ...] = (
     "preemphases",
     "min_level_db",
     "ref_level_db",
+    "augment_policy",
+    "label_smoothing",
 )
 
 #: Validation metrics usable for model selection, LR decay and early stopping.
@@ -73,7 +75,13 @@ class TrainConfig:
     early_stopping_patience_epochs
         Loop control, in epochs, as in ANIMAL-SPOT.
     augmentation : bool
-        Random pitch shift, time stretch, amplitude change and crop position.
+        Augment the training clips (random crop position plus ``augment_policy``).
+    augment_policy : str
+        ``animalspot`` (pitch shift, time stretch, amplitude change) or ``field``
+        (background of other tapes mixed in, random recorder response, small time shifts,
+        time and frequency masks).
+    label_smoothing : float
+        Label smoothing of the cross-entropy loss, in [0, 1).
     val_metric : str
         One of :data:`VAL_METRICS` (default ``f1_target``: F1 of the target class).
     balance : str
@@ -117,6 +125,8 @@ class TrainConfig:
     lr_decay_factor: float = 0.5
     early_stopping_patience_epochs: int = 10
     augmentation: bool = True
+    augment_policy: str = "animalspot"
+    label_smoothing: float = 0.0
     val_metric: str = "f1_target"
     balance: str = "weights"
     seed: int = 0
@@ -152,6 +162,13 @@ class TrainConfig:
         if self.balance not in BALANCE_MODES:
             raise ConfigError(f"balance must be one of {list(BALANCE_MODES)}, "
                               f"got {self.balance!r}")
+        from alpacaspot.models._augment import AUGMENT_POLICIES
+
+        if self.augment_policy not in AUGMENT_POLICIES:
+            raise ConfigError(f"augment_policy must be one of {list(AUGMENT_POLICIES)}, "
+                              f"got {self.augment_policy!r}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
         if self.num_workers < 0:
             raise ConfigError(f"num_workers must be >= 0, got {self.num_workers!r}")
         if self.spectrogram.window_frames(self.window_s) < 1:
@@ -253,6 +270,10 @@ class TrainConfig:
                   "use_cache", "num_workers", "no_cuda", "start_from_scratch", "debug",
                   "keep_checkpoints", "torch_threads"):
             d.pop(k, None)
+        # settings added later leave the fingerprints of configs that keep their defaults
+        for k, default in (("augment_policy", "animalspot"), ("label_smoothing", 0.0)):
+            if d.get(k) == default:
+                d.pop(k)
         blob = json.dumps(d, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -313,6 +334,10 @@ class TrainConfig:
         }
         if self.torch_threads is not None:
             values["torch_threads"] = self.torch_threads
+        if self.augment_policy != "animalspot":
+            values["augment_policy"] = self.augment_policy
+        if self.label_smoothing:
+            values["label_smoothing"] = repr(float(self.label_smoothing))
         return values
 
     @classmethod

@@ -191,7 +191,7 @@ def train(config: TrainConfig) -> TrainResult:
     if config.balance == "weights":
         weight = torch.tensor(counts.sum() / (len(classes) * np.maximum(counts, 1.0)),
                               dtype=torch.float32, device=device)
-    loss_fn = nn.CrossEntropyLoss(weight=weight)
+    loss_fn = nn.CrossEntropyLoss(weight=weight, label_smoothing=config.label_smoothing)
     rest: dict[str, Any] = {"next_epoch": 0, "best_value": None, "best_epoch": 0,
                             "best_model": None, "best_metrics": {}, "evals_since_best": 0,
                             "evals_since_lr": 0, "history": [], "stopped_early": False,
