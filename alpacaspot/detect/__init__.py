@@ -26,7 +26,7 @@ from alpacaspot.detect.cfg import (
     read_evaluate_cfg,
     read_predict_cfg,
 )
-from alpacaspot.detect.windows import WindowGrid, window_grid
+from alpacaspot.dsp.grid import WindowGrid, window_grid
 from alpacaspot.events import PostprocessConfig, score_curve, scores_to_events, target_class
 
 __all__ = [

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alpacaspot.detect.windows import WindowGrid, window_grid
+from alpacaspot.dsp.grid import WindowGrid, window_grid
 from alpacaspot.errors import AudioError
 from alpacaspot.io import AudioInfo, audio_info
 from alpacaspot.io.audio import resampled_length
@@ -146,5 +146,4 @@ def note_input(rec: str, info: AudioInfo, grid: WindowGrid, bundle: ModelBundle,
 
 
 def _frames(grid: WindowGrid, bundle: ModelBundle) -> int:
-    cfg = bundle.spectrogram_config
-    return 1 + (grid.n_samples - int(cfg.n_fft)) // int(cfg.hop_length)
+    return int(bundle.spectrogram_config.n_frames(grid.n_samples))

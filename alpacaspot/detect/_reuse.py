@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alpacaspot.detect.windows import WindowGrid
+from alpacaspot.dsp.grid import WindowGrid
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.events import OPERATING_POINT_KEY
 from alpacaspot.io import read_table, read_table_metadata

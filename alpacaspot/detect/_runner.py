@@ -48,7 +48,10 @@ def resolve_device(device: str) -> torch.device:
 
 @dataclass
 class Runner:
-    """A prepared network: ``runner(inputs)`` -> softmax probabilities (numpy float64)."""
+    """A prepared network: ``runner(inputs)`` -> softmax probabilities (numpy float64).
+
+    ``inputs`` is a ``(n, frames, bins)`` numpy array or torch tensor (on any device).
+    """
 
     forward: Callable[[torch.Tensor], torch.Tensor]
     eager: torch.nn.Module
@@ -58,8 +61,11 @@ class Runner:
     bf16_max_abs_diff: float | None = None
     info: dict[str, object] = field(default_factory=dict)
 
-    def _run(self, inputs: np.ndarray, precision: str) -> np.ndarray:
-        x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)).unsqueeze(1)
+    def _run(self, inputs: np.ndarray | torch.Tensor, precision: str) -> np.ndarray:
+        if isinstance(inputs, torch.Tensor):  # a torch front end's batch, maybe on the device
+            x = inputs.to(torch.float32).unsqueeze(1)
+        else:
+            x = torch.from_numpy(np.ascontiguousarray(inputs, dtype=np.float32)).unsqueeze(1)
         x = x.to(self.device, non_blocking=True).contiguous(memory_format=torch.channels_last)
         with torch.inference_mode():
             if precision == "bf16":
@@ -70,10 +76,10 @@ class Runner:
             probs = torch.softmax(logits.float(), dim=1)
         return probs.cpu().numpy().astype(np.float64)
 
-    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+    def __call__(self, inputs: np.ndarray | torch.Tensor) -> np.ndarray:
         return self._run(inputs, self.precision)
 
-    def check_bf16(self, inputs: np.ndarray, tolerance: float) -> np.ndarray:
+    def check_bf16(self, inputs: np.ndarray | torch.Tensor, tolerance: float) -> np.ndarray:
         """Run one batch in fp32 and bf16; keep bf16 only within ``tolerance``.
 
         Both are timed (after a one-window warm-up of bf16). With ``precision="bf16"`` a bf16

@@ -1,7 +1,8 @@
 """Sliding-window prediction: a trained model over long recordings -> window scores.
 
-The front end never loops over windows in Python (see :mod:`alpacaspot.detect._frontend`);
-the network runs on batches under ``torch.inference_mode()``, prepared once per call
+The front end never loops over windows in Python (see :mod:`alpacaspot.detect.frontends`:
+``"cpu"`` by default, ``"torch"`` on the model's device when it runs on CUDA); the network
+runs on batches under ``torch.inference_mode()``, prepared once per call
 (:mod:`alpacaspot.detect._runner`), while a background thread prepares the next batch.
 Scores of one recording are stored once, as ``<out_dir>/<recording>.parquet``; thresholds,
 merging and metrics are then CPU work over them.
@@ -21,7 +22,6 @@ import torch
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import remove_stale_partial_files
-from alpacaspot.detect._frontend import prefetch, single_window, window_batches
 from alpacaspot.detect._inputs import (
     feeds_short_as_is,
     note_input,
@@ -31,7 +31,9 @@ from alpacaspot.detect._inputs import (
 )
 from alpacaspot.detect._reuse import identity_of, operating_point_meta, stored_scores
 from alpacaspot.detect._runner import PRECISIONS, Runner, prepare_runner, resolve_device
-from alpacaspot.detect.windows import WindowGrid, window_grid
+from alpacaspot.detect.frontends import FrontEnd, default_frontend, get_frontend
+from alpacaspot.detect.frontends.cpu import single_window
+from alpacaspot.dsp.grid import WindowGrid, window_grid
 from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError
 from alpacaspot.evaluate.calibration import apply_temperature
 from alpacaspot.io import (
@@ -69,6 +71,7 @@ def _table(
 
 def _exact_probs(
     runner: Runner,
+    frontend: FrontEnd,
     path: Path,
     grid: WindowGrid,
     bundle: ModelBundle,
@@ -80,11 +83,11 @@ def _exact_probs(
     resampler: str = DEFAULT_RESAMPLER,
 ) -> np.ndarray:
     probs = np.empty((grid.count, len(bundle.classes)), dtype=np.float64)
-    batches = window_batches(
+    batches = frontend.batches(
         path, grid, bundle.spectrogram_config, bundle.window_frames, batch_size=batch_size,
         channel=channel, resampler=resampler, pad_short=not feeds_short_as_is(bundle),
     )
-    for batch in prefetch(batches):
+    for batch in batches:
         n = batch.inputs.shape[0]
         if runner.precision in ("bf16", "auto") and runner.bf16_max_abs_diff is None:
             out = runner.check_bf16(batch.inputs, bf16_tolerance)
@@ -114,6 +117,7 @@ def predict_scores(
     progress: bool | None = None,
     channel: int | None = None,
     resampler: str | None = None,
+    frontend: str | None = None,
 ) -> pd.DataFrame:
     """Score every sliding window of one or many recordings with a trained model.
 
@@ -169,6 +173,11 @@ def predict_scores(
         own (``bundle.resampler``: ``"kaiser_best"``, ANIMAL-SPOT's, for imported models).
         Pass ``"kaiser_best"`` to resample any model's input exactly as ANIMAL-SPOT does.
         Averaged channels and resampling are logged once per file.
+    frontend : {"cpu", "torch"}, optional
+        ``mode="exact"``: what turns audio into the network's inputs
+        (:mod:`alpacaspot.detect.frontends`). Default: ``"torch"`` (on the model's device)
+        when the model runs on CUDA, else ``"cpu"``. Both give the same inputs within float32
+        rounding (1e-4); the chosen one is in ``attrs["runner"]["frontend"]``.
 
     Returns
     -------
@@ -187,7 +196,7 @@ def predict_scores(
     Raises
     ------
     ConfigError
-        Bad options (mode, precision, device, hop).
+        Bad options (mode, precision, device, hop, frontend).
     AudioError
         An input path that does not exist, or every input failed (the message names each
         file and why).
@@ -209,7 +218,9 @@ def predict_scores(
         raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
     if precision not in PRECISIONS:
         raise ConfigError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    resolve_device(device)
+    dev = resolve_device(device)
+    frontend_name = default_frontend(dev) if frontend is None else frontend
+    front = get_frontend(frontend_name, device=dev)
     if resampler is None:
         resampler = str(getattr(bundle, "resampler", DEFAULT_RESAMPLER))
     if channel is not None and (isinstance(channel, bool) or int(channel) != channel
@@ -291,7 +302,8 @@ def predict_scores(
                             progress=bar,
                         )
                     else:
-                        probs = _exact_probs(runner, path, grid, bundle, batch_size=batch_size,
+                        probs = _exact_probs(runner, front, path, grid, bundle,
+                                             batch_size=batch_size,
                                              bf16_tolerance=bf16_tolerance, progress=bar,
                                              channel=channel, resampler=resampler)
                 except (AlpacaspotError, RuntimeError, OSError) as exc:
@@ -320,7 +332,7 @@ def predict_scores(
     if runner is not None:
         result.attrs["runner"] = {"compiled": runner.compiled, "precision": runner.precision,
                                   "bf16_max_abs_diff": runner.bf16_max_abs_diff,
-                                  **runner.info}
+                                  "frontend": front.name, **runner.info}
     return result
 
 

@@ -24,9 +24,9 @@ import numpy as np
 import torch
 from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
-from alpacaspot.detect._frontend import single_window
 from alpacaspot.detect._runner import resolve_device
-from alpacaspot.detect.windows import WindowGrid
+from alpacaspot.detect.frontends.cpu import single_window
+from alpacaspot.dsp.grid import WindowGrid
 from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
 from alpacaspot.io import read_audio

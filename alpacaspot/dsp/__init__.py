@@ -1,4 +1,4 @@
-"""Signal processing: framing, STFT, the spectrogram front end, model windows, augmentation.
+"""Signal processing: window grid, framing, STFT, spectrograms, window inputs, augmentation.
 
 Everything here is numpy, scipy and numba; nothing imports torch. The one owner of every
 front-end setting is :class:`SpectrogramConfig`; a model file stores it.
@@ -24,21 +24,34 @@ from alpacaspot.dsp.config import (
     NORMALIZATIONS,
     WINDOWS,
     SpectrogramConfig,
-    seconds_to_samples,
 )
+from alpacaspot.dsp.grid import (
+    WindowGrid,
+    frame_count,
+    frame_starts,
+    seconds_to_samples,
+    window_count,
+    window_grid,
+)
+from alpacaspot.dsp.inputs import fit_frames, window_input, window_inputs
 from alpacaspot.dsp.spectrogram import normalize, spectrogram
 from alpacaspot.dsp.stft import frame, get_window, stft
-from alpacaspot.dsp.windows import window_count, window_spectrograms, window_view
+from alpacaspot.dsp.windows import frame_windows, window_spectrograms, window_view
 
 __all__ = [
     "COMPRESSIONS",
     "NORMALIZATIONS",
     "WINDOWS",
     "CompressionMatrix",
+    "WindowGrid",
     "augment",
     "SpectrogramConfig",
     "compression_matrix",
+    "fit_frames",
     "frame",
+    "frame_count",
+    "frame_starts",
+    "frame_windows",
     "get_window",
     "mel_filterbank",
     "normalize",
@@ -47,6 +60,9 @@ __all__ = [
     "spectrogram_blocks",
     "stft",
     "window_count",
+    "window_grid",
+    "window_input",
+    "window_inputs",
     "window_spectrograms",
     "window_view",
 ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alpacaspot.dsp._animalspot import animalspot_kwargs, flag
+from alpacaspot.dsp.grid import frame_count, seconds_to_samples
 from alpacaspot.errors import ConfigError
 
 __all__ = [
@@ -34,30 +35,6 @@ COMPRESSIONS = ("linear", "linear_interp", "mel", "none")
 NORMALIZATIONS = ("minmax", "ref_level", "none")
 #: Analysis windows (periodic, as scipy's ``get_window`` and torch's defaults).
 WINDOWS = ("hann", "hamming", "blackman", "boxcar")
-
-def seconds_to_samples(seconds: float, sr: int) -> int:
-    """Number of samples covering ``seconds`` at ``sr``, rounded up as ANIMAL-SPOT does.
-
-    Parameters
-    ----------
-    seconds : float
-        A duration in seconds.
-    sr : int
-        Sample rate in Hz.
-
-    Returns
-    -------
-    int
-        ``ceil(seconds * sr)``.
-
-    Examples
-    --------
-    >>> seconds_to_samples(0.4, 48000)
-    19200
-    >>> seconds_to_samples(0.05, 22050)
-    1103
-    """
-    return int(math.ceil(seconds * sr))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -228,7 +205,7 @@ class SpectrogramConfig:
                 f"a window of {window_s:g} s ({n} samples) is shorter than one STFT frame "
                 f"(n_fft={self.n_fft})"
             )
-        return 1 + (n - self.n_fft) // self.hop_length
+        return frame_count(n, frame_length=self.n_fft, hop_length=self.hop_length)
 
     def n_frames(self, n_samples: int) -> int:
         """Frames of a signal of ``n_samples`` (0 when it is shorter than ``n_fft``).
@@ -239,9 +216,7 @@ class SpectrogramConfig:
         ...                   n_freq_bins=128).n_frames(48000)
         45
         """
-        if n_samples < self.n_fft:
-            return 0
-        return 1 + (n_samples - self.n_fft) // self.hop_length
+        return frame_count(n_samples, frame_length=self.n_fft, hop_length=self.hop_length)
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import scipy.fft
 import scipy.signal
 
 from alpacaspot.dsp.config import WINDOWS
+from alpacaspot.dsp.grid import frame_count
 from alpacaspot.errors import AudioError, ConfigError
 
 __all__ = ["frame", "stft", "get_window", "as_signal", "default_workers"]
@@ -107,7 +108,7 @@ def _check_frames(n: int, frame_length: int, hop_length: int, what: str) -> int:
             f"{what} of {n} samples is shorter than one frame of {frame_length} samples; "
             "zero-pad it or use window_spectrograms, which pads"
         )
-    return 1 + (n - frame_length) // hop_length
+    return frame_count(n, frame_length=frame_length, hop_length=hop_length)
 
 
 def frame(x: np.ndarray, *, frame_length: int, hop_length: int) -> np.ndarray:

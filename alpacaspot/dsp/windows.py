@@ -5,48 +5,30 @@ Two routes, one result:
 * :func:`window_view` slices one long spectrogram into a strided (windows x T x F) view. It is
   exact only when the window hop is a whole number of STFT hops (e.g. 441 at 44.1 kHz with a
   0.05 s hop).
-* :func:`window_spectrograms` frames every window on its own, exactly as if the window's
-  samples had been cut out of the recording and transformed alone (pre-emphasis starts afresh
-  at the window's first sample), in one vectorised numba pass over all frames of all windows.
-  Use it when the grids do not align (0.05 s at 48 kHz with hop 1024). When they do align
-  and a frame's first sample cannot matter (periodic Hann window, or no pre-emphasis), it
-  computes each distinct frame once and gathers, with the same result.
+* :func:`frame_windows` (behind :func:`window_spectrograms` and prediction's CPU front end)
+  frames every window exactly as if the window's samples had been cut out of the recording and
+  transformed alone (pre-emphasis starts afresh at the window's first sample), in one
+  vectorised numba pass over all frames of all windows. When the window hop is a whole number
+  of STFT hops it computes each distinct frame once and gathers, recomputing only each
+  window's first frame (and not even that when a frame's first sample cannot matter: a
+  periodic Hann window, or no pre-emphasis), with the same result bit for bit.
 
-Window ``i`` starts at sample ``i * ceil(hop_s * sr)`` and spans ``ceil(window_s * sr)``
-samples, as ANIMAL-SPOT's prediction cuts them.
+Where window ``i`` lies is :mod:`alpacaspot.dsp.grid`'s: it starts at sample
+``i * ceil(hop_s * sr)`` and spans ``ceil(window_s * sr)`` samples, as ANIMAL-SPOT's
+prediction cuts them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from alpacaspot.dsp.config import SpectrogramConfig, seconds_to_samples
+from alpacaspot.dsp.config import SpectrogramConfig
+from alpacaspot.dsp.grid import frame_starts, seconds_to_samples, window_count
 from alpacaspot.dsp.spectrogram import compute_frames
 from alpacaspot.dsp.stft import as_signal, get_window
 from alpacaspot.errors import ConfigError
 
-__all__ = ["window_view", "window_count", "window_spectrograms"]
-
-
-def window_count(n_samples: int, *, window_samples: int, hop_samples: int) -> int:
-    """ANIMAL-SPOT's number of windows over a signal: ``max(ceil((N + 1 - L) / H), 1)``.
-
-    That is every window that fits entirely, and at least one (zero-padded) for a signal
-    shorter than a window.
-
-    Examples
-    --------
-    >>> window_count(48000, window_samples=19200, hop_samples=2400)
-    13
-    >>> window_count(100, window_samples=19200, hop_samples=2400)
-    1
-    """
-    if window_samples < 1 or hop_samples < 1:
-        raise ConfigError(
-            f"window and hop must be positive, got {window_samples}, {hop_samples} samples"
-        )
-    m = n_samples + 1 - window_samples
-    return max(-(-m // hop_samples), 1)
+__all__ = ["window_view", "window_count", "window_spectrograms", "frame_windows"]
 
 
 def window_view(spec: np.ndarray, *, n_frames: int, hop_frames: int) -> np.ndarray:
@@ -170,16 +152,77 @@ def window_spectrograms(
         count = max(total - start, 0)
     if count < 0:
         raise ConfigError(f"count must be >= 0, got {count}")
-    if count and hop % config.hop_length == 0 and _first_sample_ignored(config):
-        return _aligned_windows(sig, config, start, count, hop, n_win_frames, workers)
-    seg = (np.arange(start, start + count, dtype=np.int64) * hop)[:, None]
-    offs = np.arange(n_win_frames, dtype=np.int64)[None, :] * config.hop_length
-    starts = (seg + offs).reshape(-1)
-    seg_starts = np.broadcast_to(seg, (count, n_win_frames)).reshape(-1)
-    out = compute_frames(
-        sig, starts, np.ascontiguousarray(seg_starts), config, workers=workers
-    )
-    return out.reshape(count, n_win_frames, config.n_freq_bins)
+    starts = (start + np.arange(count, dtype=np.int64)) * hop
+    return frame_windows(sig, starts, config, n_win_frames, workers=workers)
+
+
+def frame_windows(
+    x: np.ndarray,
+    window_starts: np.ndarray,
+    config: SpectrogramConfig,
+    n_frames: int,
+    *,
+    slicing: bool | None = None,
+    workers: int | None = None,
+) -> np.ndarray:
+    """Un-normalised dB spectrograms of windows starting at arbitrary samples of ``x``.
+
+    Window ``i`` has ``n_frames`` frames, frame ``k`` starting at
+    ``window_starts[i] + k * hop_length``, and equals the spectrogram of the window's own
+    samples (pre-emphasis restarts at ``window_starts[i]``); samples past the end of ``x`` are
+    zeros.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Contiguous 1-D float32 samples (already checked).
+    window_starts : numpy.ndarray
+        First sample of each window (int64, ascending).
+    config : SpectrogramConfig
+        The front end.
+    n_frames : int
+        Frames per window.
+    slicing : bool, optional
+        Compute each distinct frame once and gather. Default (None): when the windows are
+        evenly spaced by a whole number of STFT hops. ``False`` frames every window on its
+        own; ``True`` slices where the spacing allows it. Results are identical either way.
+    workers : int, optional
+        Threads (default: all cores this process may use).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(len(window_starts), n_frames, n_freq_bins)``.
+
+    Examples
+    --------
+    >>> cfg = SpectrogramConfig(sr=8000, n_fft=256, hop_length=128, fmin=0, fmax=4000,
+    ...                         n_freq_bins=16)
+    >>> x = np.random.default_rng(0).standard_normal(4000).astype("float32")
+    >>> a = frame_windows(x, np.array([0, 256, 512]), cfg, 5)
+    >>> b = frame_windows(x, np.array([0, 256, 512]), cfg, 5, slicing=False)
+    >>> a.shape, bool(np.array_equal(a, b))
+    ((3, 5, 16), True)
+    """
+    ws = np.ascontiguousarray(window_starts, dtype=np.int64)
+    count = int(ws.shape[0])
+    step = _even_step(ws, config.hop_length) if slicing is not False else None
+    if count and step is not None:
+        return _sliced(x, ws, config, n_frames, step, workers)
+    starts, segs = frame_starts(ws, n_frames=n_frames, hop_length=config.hop_length)
+    out = compute_frames(x, starts, segs, config, workers=workers)
+    return out.reshape(count, n_frames, config.n_freq_bins)
+
+
+def _even_step(ws: np.ndarray, hop_length: int) -> int | None:
+    """The spacing of ``ws`` in STFT frames when it is even and a whole number of them."""
+    if ws.shape[0] < 2:
+        return 1 if ws.shape[0] == 1 else None
+    d = np.diff(ws)
+    step, rest = divmod(int(d[0]), int(hop_length))
+    if rest or step < 1 or not bool(np.all(d == d[0])):
+        return None
+    return step
 
 
 def _first_sample_ignored(config: SpectrogramConfig) -> bool:
@@ -188,19 +231,20 @@ def _first_sample_ignored(config: SpectrogramConfig) -> bool:
     return config.preemphasis == 0.0 or float(get_window(config.window, config.n_fft)[0]) == 0.0
 
 
-def _aligned_windows(
-    sig: np.ndarray,
+def _sliced(
+    x: np.ndarray,
+    ws: np.ndarray,
     config: SpectrogramConfig,
-    start: int,
-    count: int,
-    hop: int,
-    n_win_frames: int,
+    n_frames: int,
+    step: int,
     workers: int | None,
 ) -> np.ndarray:
     """Windows on the frame grid: compute each distinct frame once, then gather."""
-    step = hop // config.hop_length
-    f0 = start * step
-    n_unique = (count - 1) * step + n_win_frames
-    starts = (f0 + np.arange(n_unique, dtype=np.int64)) * config.hop_length
-    frames = compute_frames(sig, starts, np.zeros_like(starts), config, workers=workers)
-    return np.ascontiguousarray(window_view(frames, n_frames=n_win_frames, hop_frames=step))
+    n_unique = (len(ws) - 1) * step + n_frames
+    starts = ws[0] + np.arange(n_unique, dtype=np.int64) * config.hop_length
+    frames = compute_frames(x, starts, np.zeros_like(starts), config, workers=workers)
+    out = np.ascontiguousarray(window_view(frames, n_frames=n_frames, hop_frames=step))
+    if not _first_sample_ignored(config):
+        # a window's first frame without pre-emphasis reaching back before the window
+        out[:, 0, :] = compute_frames(x, ws, ws, config, workers=workers)
+    return out

@@ -1,12 +1,15 @@
 """Training clips of a dataset variant as a torch ``Dataset``, with an on-disk feature cache.
 
 Each clip becomes exactly ``window_frames`` spectrogram frames, the frame count of one
-prediction window: a longer clip is cropped (at a random position when augmenting, centred
-otherwise) before normalisation; a shorter one is normalised and then padded with zeros (at a
-random or the centred position). Un-augmented dB spectrograms are cached per variant under
-``<cache_dir>/spec_<hash of the spectrogram config>/``, written atomically, so that jobs
-sharing the folder never read half-written or stale features. Augmentation randomness is drawn
-from ``(seed, epoch, index)``, so results do not depend on worker count or start method.
+prediction window, by the window-input recipe prediction uses too
+(:mod:`alpacaspot.dsp.inputs`: dB spectrogram -> :func:`~alpacaspot.dsp.inputs.fit_frames`,
+here with augmentation in between): a longer clip is cropped (at a random position when
+augmenting, centred otherwise) before normalisation; a shorter one is normalised and then
+padded with zeros (at a random or the centred position). Un-augmented dB spectrograms are
+cached per variant under ``<cache_dir>/spec_<hash of the spectrogram config>/``, written
+atomically, so that jobs sharing the folder never read half-written or stale features.
+Augmentation randomness is drawn from ``(seed, epoch, index)``, so results do not depend on
+worker count or start method.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ import torch
 from torch.utils.data import Dataset
 
 from alpacaspot._atomic import atomic_path
-from alpacaspot.dsp import SpectrogramConfig, normalize
+from alpacaspot.dsp import SpectrogramConfig
+from alpacaspot.dsp.inputs import fit_frames
 from alpacaspot.errors import CorpusError
 from alpacaspot.models._augment import augment_spectrogram
 
@@ -110,36 +114,6 @@ def feature_cache_dir(cache_root: str | os.PathLike[str], config: SpectrogramCon
     """
     blob = json.dumps({"v": _CACHE_VERSION, "config": config.to_dict()}, sort_keys=True)
     return Path(cache_root) / f"spec_{hashlib.sha256(blob.encode()).hexdigest()[:16]}"
-
-
-def fit_frames(
-    spec: np.ndarray,
-    n_frames: int,
-    config: SpectrogramConfig,
-    rng: np.random.Generator | None,
-) -> np.ndarray:
-    """Crop or pad a (frames, bins) dB spectrogram to ``n_frames`` and normalise it.
-
-    Cropping happens before normalisation (as prediction normalises each window); padding
-    is zeros after it. ``rng`` picks the position; ``None`` centres.
-
-    Examples
-    --------
-    >>> fit_frames(np.zeros((30, 128), np.float32), 17, cfg, None).shape  # doctest: +SKIP
-    (17, 128)
-    """
-    t = spec.shape[0]
-    if t > n_frames:
-        start = int(rng.integers(0, t - n_frames + 1)) if rng is not None else (t - n_frames) // 2
-        spec = spec[start:start + n_frames]
-    out = normalize(np.ascontiguousarray(spec, dtype=np.float32), config)
-    if t < n_frames:
-        pad = n_frames - t
-        before = int(rng.integers(0, pad + 1)) if rng is not None else pad // 2
-        padded = np.zeros((n_frames, out.shape[1]), dtype=np.float32)
-        padded[before:before + t] = out
-        out = padded
-    return out
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ MODULES = [
     "alpacaspot.dsp.blocks",
     "alpacaspot.dsp.compression",
     "alpacaspot.dsp.config",
+    "alpacaspot.dsp.grid",
+    "alpacaspot.dsp.inputs",
     "alpacaspot.dsp.spectrogram",
     "alpacaspot.dsp.stft",
     "alpacaspot.dsp.windows",
