@@ -1,7 +1,7 @@
 """The cfg keys each command reads, one help line each, for ``train/predict/evaluate --help``.
 
 The key names come from where they are defined (:mod:`alpacaspot.io.animalspot` for
-ANIMAL-SPOT's, :data:`alpacaspot.models.TRAIN_EXTRA_KEYS`, :mod:`alpacaspot.detect.cfg`);
+ANIMAL-SPOT's and :data:`~alpacaspot.io.animalspot.TRAIN_EXTRA_KEYS`, :mod:`alpacaspot.detect.cfg`);
 post-processing keys are described by :meth:`alpacaspot.events.PostprocessConfig.cfg_help`.
 This module only holds the one-line descriptions of the other keys.
 """
@@ -113,7 +113,7 @@ def cfg_keys(kind: str) -> tuple[str, ...]:
     from alpacaspot.io.animalspot import CFG_KEYS
 
     if kind == "train":
-        from alpacaspot.models.config import TRAIN_EXTRA_KEYS as extra
+        from alpacaspot.io.animalspot import TRAIN_EXTRA_KEYS as extra
     elif kind == "predict":
         from alpacaspot.detect.cfg import PREDICT_EXTRA_KEYS as extra
     else:

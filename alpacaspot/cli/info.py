@@ -1,7 +1,7 @@
 """``alpacaspot info <paths...>``: describe audio, tables, cfg files, logs, models and folders.
 
-Audio, tables, prediction logs, predict and eval cfgs are described without torch; model
-files and training cfgs (whose extra keys the models package defines) load it.
+Audio, tables, prediction logs and every cfg kind are described without torch; only model
+files load it.
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alpacaspot.errors import ConfigError
-from alpacaspot.models.config import BALANCE_MODES, VAL_METRICS, TrainConfig
+from alpacaspot.io.animalspot.train_keys import BALANCE_MODES, VAL_METRICS
+
+_C = TypeVar("_C")
 
 __all__ = ["config_from_values"]
 
@@ -38,9 +40,10 @@ def _to_bool(s: str) -> bool:
 
 
 def config_from_values(
-    values: Mapping[str, Any], path: Path, overrides: Mapping[str, Any]
-) -> TrainConfig:
-    """Build a :class:`TrainConfig` from :func:`read_cfg` values of the cfg at ``path``."""
+    make: Callable[..., _C], values: Mapping[str, Any], path: Path, overrides: Mapping[str, Any]
+) -> _C:
+    """``make(**settings)`` (the :class:`~alpacaspot.models.TrainConfig` class) from the
+    :func:`~alpacaspot.io.animalspot.read_cfg` values of the cfg at ``path``."""
     from alpacaspot.dsp import SpectrogramConfig
 
     base = path.parent
@@ -115,6 +118,6 @@ def config_from_values(
     )
     kwargs.update(overrides)
     try:
-        return TrainConfig(**kwargs)
+        return make(**kwargs)
     except ConfigError as exc:
         raise ConfigError(exc.message, path=path) from None

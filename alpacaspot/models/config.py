@@ -17,37 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alpacaspot.errors import ConfigError
+from alpacaspot.io.animalspot.train_keys import BALANCE_MODES, TRAIN_EXTRA_KEYS, VAL_METRICS
+from alpacaspot.models._cfgfile import config_from_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from alpacaspot.dsp import SpectrogramConfig
 
 __all__ = ["TrainConfig", "TRAIN_EXTRA_KEYS", "VAL_METRICS", "BALANCE_MODES"]
 
-#: Keys a training cfg may hold beyond ANIMAL-SPOT's own.
-TRAIN_EXTRA_KEYS: tuple[str, ...] = (
-    "width",
-    "pooling",
-    "seed",
-    "val_metric",
-    "balance",
-    "amp",
-    "keep_checkpoints",
-    "window_s",
-    "normalization",
-    "scale_lr",
-    "torch_threads",
-    "deterministic",
-    "preemphases",
-    "min_level_db",
-    "ref_level_db",
-    "augment_policy",
-    "label_smoothing",
-)
-
-#: Validation metrics usable for model selection, LR decay and early stopping.
-VAL_METRICS: tuple[str, ...] = ("f1_target", "accuracy", "balanced_accuracy", "loss")
-#: How the target/noise imbalance is handled.
-BALANCE_MODES: tuple[str, ...] = ("weights", "sampler", "none")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -357,8 +334,7 @@ class TrainConfig:
         >>> cfg = TrainConfig.from_cfg("alpaca_server.cfg", num_workers=0)  # doctest: +SKIP
         """
         from alpacaspot.io.animalspot import read_cfg
-        from alpacaspot.models._cfgfile import config_from_values
 
         path = Path(path)
         values = read_cfg(path, kind="train", extra_keys=TRAIN_EXTRA_KEYS)
-        return config_from_values(values, path, overrides)
+        return config_from_values(cls, values, path, overrides)

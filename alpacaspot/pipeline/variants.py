@@ -50,11 +50,9 @@ _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345678
 
 
 def _train_extra_keys() -> tuple[str, ...]:
-    """Keys the training code reads beyond ANIMAL-SPOT's (from :mod:`alpacaspot.models`)."""
-    try:
-        from alpacaspot.models.config import TRAIN_EXTRA_KEYS
-    except ImportError:  # pragma: no cover - the models layer is part of the package
-        return ()
+    """Keys the training code reads beyond ANIMAL-SPOT's (torch-free names)."""
+    from alpacaspot.io.animalspot import TRAIN_EXTRA_KEYS
+
     return tuple(TRAIN_EXTRA_KEYS)
 
 

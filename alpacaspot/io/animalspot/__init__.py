@@ -22,8 +22,12 @@ from alpacaspot.io.animalspot._predict_log import (
     read_predict_log_header,
     write_predict_log,
 )
+from alpacaspot.io.animalspot.train_keys import BALANCE_MODES, TRAIN_EXTRA_KEYS, VAL_METRICS
 
 __all__ = [
+    "TRAIN_EXTRA_KEYS",
+    "VAL_METRICS",
+    "BALANCE_MODES",
     "CFG_KEYS",
     "EVALUATE_KEYS",
     "PREDICT_KEYS",
