@@ -15,8 +15,9 @@ from typing import Any
 import torch
 
 from alpacaspot.errors import ModelError
-from alpacaspot.models.bundle import ModelBundle, _torch_load
+from alpacaspot.models.model_bundle import ModelBundle
 from alpacaspot.models.network import build_model
+from alpacaspot.models.torchfile import load_weights_only
 
 __all__ = ["import_animalspot_model", "bundle_from_animalspot"]
 
@@ -179,7 +180,7 @@ def import_animalspot_model(
     ('noise', 'target')
     """
     path = Path(path)
-    payload = _torch_load(path, device)
+    payload = load_weights_only(path, device)
     if not isinstance(payload, dict):
         raise ModelError(
             f"expected an ANIMAL-SPOT dict with keys {list(_REQUIRED)}, got "
