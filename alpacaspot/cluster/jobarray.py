@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alpacaspot.cluster._render import render_script
 from alpacaspot.errors import ClusterError
 
 __all__ = ["JobArray", "task_command", "array_spec"]
@@ -224,6 +225,4 @@ class JobArray:
         >>> "#SBATCH --gres" in s and "echo hi" in s
         True
         """
-        from alpacaspot.cluster._render import render_script
-
         return render_script(self, tasks=tasks)
