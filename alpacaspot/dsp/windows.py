@@ -243,7 +243,7 @@ def _sliced(
     n_unique = (len(ws) - 1) * step + n_frames
     starts = ws[0] + np.arange(n_unique, dtype=np.int64) * config.hop_length
     frames = compute_frames(x, starts, np.zeros_like(starts), config, workers=workers)
-    out = np.ascontiguousarray(window_view(frames, n_frames=n_frames, hop_frames=step))
+    out = window_view(frames, n_frames=n_frames, hop_frames=step).copy(order="C")
     if not _first_sample_ignored(config):
         # a window's first frame without pre-emphasis reaching back before the window
         out[:, 0, :] = compute_frames(x, ws, ws, config, workers=workers)
