@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from alpacaspot.data._issues import _Issues
-from alpacaspot.io._raven_dedupe import duplicate_notes, near_duplicates
+from alpacaspot.io.raven import duplicate_notes, near_duplicates
 
 _LATE_S = 1e-3  # an end this close after the audio's end still counts as inside
 

@@ -18,10 +18,8 @@ import pandas as pd
 
 from alpacaspot.data._issues import _Issues
 from alpacaspot.errors import AlpacaspotError
-from alpacaspot.io._raven_parse import find_column
-from alpacaspot.io._raven_resolve import AudioResolver
 from alpacaspot.io.layout import AUDIO_SUFFIXES
-from alpacaspot.io.raven import read_raven_rows
+from alpacaspot.io.raven import AudioResolver, find_column, read_raven_rows
 
 _BEGIN_COLUMNS = ("Begin Time (s)",)
 _FILE_COLUMNS = ("Begin File", "Begin Path")

@@ -54,7 +54,15 @@ class RavenTable:
 
 
 def find_column(columns: Sequence[str], name: str | None) -> str | None:
-    """The column matching ``name`` ignoring case and whitespace (``None`` if absent)."""
+    """The column matching ``name`` ignoring case and whitespace (``None`` if absent).
+
+    Examples
+    --------
+    >>> find_column(["Selection", "Begin  Time (s)"], "begin time (s)")
+    'Begin  Time (s)'
+    >>> find_column(["Selection"], "Quality") is None
+    True
+    """
     if name is None:
         return None
     wanted = norm(name)

@@ -40,7 +40,13 @@ def _by_name(files: list[str], stem: str, named: bool) -> list[str]:
 
 
 class AudioResolver:
-    """Resolve audio names from tables to recordings relative to an audio root."""
+    """Resolve audio names from tables to recordings relative to an audio root.
+
+    Examples
+    --------
+    >>> AudioResolver(None).resolve_named("a.wav", "", Path("t.txt"), 2)
+    'a.wav'
+    """
 
     def __init__(self, root: Path | None, *, files: list[str] | None = None,
                  collect_missing: bool = False) -> None:

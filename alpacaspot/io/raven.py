@@ -7,6 +7,10 @@ audio files, and annotation columns. :func:`read_raven` accepts the variants fou
 field (BOM, CRLF, trailing tabs, short rows, several views per selection, ANIMAL-SPOT's
 ``Begin time (s)`` spelling) and returns the EVENTS table; :func:`write_raven` writes Raven
 Pro's own spelling, and reading what it wrote gives the same events back.
+
+The corpus readers of :mod:`alpacaspot.data` share the pieces below it: column lookup
+(:func:`find_column`), audio-name resolution (:class:`AudioResolver`) and the near-duplicate
+rule (:func:`near_duplicates`, :func:`duplicate_notes`).
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from alpacaspot.io._raven_resolve import AudioResolver
 from alpacaspot.io._raven_write import write_raven
 from alpacaspot.io.schemas import EVENTS
 
-__all__ = ["read_raven", "write_raven", "LABEL_COLUMNS", "SCORE_COLUMNS"]
+__all__ = ["read_raven", "write_raven", "LABEL_COLUMNS", "SCORE_COLUMNS",
+           # shared with the corpus readers of alpacaspot.data
+           "AudioResolver", "find_column", "near_duplicates", "duplicate_notes"]
 
 SOURCE_COLUMNS = ("_table", "_line")
 """Columns :func:`read_raven_rows` adds: the table file and the 1-based line of each row."""
