@@ -14,6 +14,10 @@ window, hop, criterion), from the stored window scores of a calibrated model (Na
 model without one). ``best_threshold_f1`` is the secondary figure: the best F1 over the
 thresholds tried on the benchmark itself (the fine sweep's when there is one, else the
 tags'), an optimistic bound no user can choose in advance.
+
+The ``mode`` column says how a run's window scores were computed (``exact`` or ``shared``,
+from the scores files' metadata; ``exact`` without stored scores), so exact and shared runs
+of one model (``<model>`` and ``<model>.shared``) are told apart.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from alpacaspot.evaluate.runs import (
     load_detections,
     load_scores,
     scores_dir,
+    scores_mode,
 )
 from alpacaspot.evaluate.sweep import PostProcess, summarize_sweep, sweep_thresholds
 from alpacaspot.events import operating_point
@@ -47,7 +52,8 @@ from alpacaspot.io.tables import write_table
 __all__ = ["evaluate_benchmark", "criterion_name"]
 
 _log = logging.getLogger(__name__)
-_KEYS = ["model", "tag", "criterion", "variant", "layer", "seq_s", "hop_s", "threshold"]
+_KEYS = ["model", "tag", "criterion", "mode", "variant", "layer", "seq_s", "hop_s",
+         "threshold"]
 
 
 def criterion_name(criterion: str, *, iou: float, collar_s: float, offset_collar_pct: float) -> str:
@@ -159,6 +165,7 @@ def evaluate_benchmark(
     out_path = Path(out) if out is not None else Path(runs_root).parent / "metrics.csv"
     match_kw = {"iou": iou, "collar_s": collar_s, "offset_collar_pct": offset_collar_pct}
     rows, tape_rows, pair_tables = [], [], []
+    modes: dict[tuple[str, float, float], str] = {}
     disable = None if progress is None else not progress
     for run in tqdm(runs.itertuples(index=False), total=len(runs), desc="runs", unit="run",
                     disable=disable):
@@ -167,8 +174,12 @@ def evaluate_benchmark(
             _log.warning("run %s has no evaluation output; skipped", run.run_dir)
             continue
         pred = attach_tapes(pred, truth)
-        keys = {"model": run.model, "tag": run.tag, "variant": run.tag, "layer": "evaluation",
-                "seq_s": run.seq_s, "hop_s": run.hop_s, "threshold": run.threshold}
+        group = (run.model, run.seq_s, run.hop_s)
+        if group not in modes:
+            modes[group] = scores_mode(scores_dir(runs_root, *group))
+        keys = {"model": run.model, "tag": run.tag, "mode": modes[group], "variant": run.tag,
+                "layer": "evaluation", "seq_s": run.seq_s, "hop_s": run.hop_s,
+                "threshold": run.threshold}
         for crit in criteria:
             m = match_events(truth, pred, criterion=crit, threshold=iou, collar_s=collar_s,
                              offset_collar_pct=offset_collar_pct, by=("recording",))

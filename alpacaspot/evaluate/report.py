@@ -30,8 +30,8 @@ PathLike = str | os.PathLike[str]
 FIGURE_NAMES: tuple[str, ...] = ("leaderboard", "threshold_curves", "pr_curves", "tape_recall",
                                  "boundary_errors", "detections")
 
-_TABLE_COLUMNS = ("model", "tag", "criterion", "n_gt", "n_pred", "tp", "precision", "recall",
-                  "f1", "median_dstart_ms", "median_dend_ms", "ap", "best_threshold")
+_TABLE_COLUMNS = ("model", "mode", "tag", "criterion", "n_gt", "n_pred", "tp", "precision",
+                  "recall", "f1", "median_dstart_ms", "median_dend_ms", "ap", "best_threshold")
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,9 @@ class BenchmarkReport:
 def results_table(metrics: pd.DataFrame, *, top: int = 15) -> str:
     """The results table: the ``top`` rows of ``metrics`` by F1, as fixed-width text.
 
+    With a ``mode`` column (``exact``/``shared``), exact and shared runs of a model are ranked
+    together, each row naming its mode.
+
     Examples
     --------
     >>> m = pd.DataFrame({"model": ["a", "b"], "tag": ["t", "t"], "f1": [0.5, 0.75]})
@@ -100,6 +103,9 @@ def results_table(metrics: pd.DataFrame, *, top: int = 15) -> str:
 
 def best_per_model(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFrame:
     """Best F1 per model: its tag, AP, F1-best threshold and median boundary errors.
+
+    A model's shared-mode runs (``<model>.shared``) are a model of their own here; see
+    :func:`alpacaspot.pipeline.demo.results_table` for both modes side by side.
 
     Parameters
     ----------
@@ -122,7 +128,8 @@ def best_per_model(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataF
         return rows
     best = rows.sort_values(["model", "f1", "tag"], ascending=[True, False, True])
     best = best.groupby("model", sort=True).head(1)
-    wanted = ["model", "tag", "criterion", "f1", "precision", "recall", "ap", "best_threshold",
+    wanted = ["model", "mode", "tag", "criterion", "f1", "precision", "recall", "ap",
+              "best_threshold",
               "median_dstart_ms", "median_dend_ms"]
     return best[[c for c in wanted if c in best.columns]].reset_index(drop=True)
 

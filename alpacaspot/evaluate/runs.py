@@ -20,9 +20,12 @@ from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
 from alpacaspot.io.tables import read_table, read_table_metadata
 
 __all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_scores",
-           "scores_dir", "attach_tapes"]
+           "scores_dir", "scores_mode", "base_model", "attach_tapes", "SHARED_SUFFIX"]
 
 _log = logging.getLogger(__name__)
+
+#: Suffix of the run name of a model predicted in shared mode (``windows_w32.shared``).
+SHARED_SUFFIX = ".shared"
 
 
 
@@ -160,3 +163,38 @@ def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
         _log.warning("window scores in %s come with different operating points; none is used",
                      folder)
     return scores
+
+
+def scores_mode(folder: str | os.PathLike[str]) -> str:
+    """The prediction mode (``exact``/``shared``) recorded in a scores folder's files.
+
+    Files without the record (older versions, other tools) count as ``exact``; a folder
+    mixing modes is ``mixed``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> scores_mode(tempfile.mkdtemp())
+    'exact'
+    """
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith(".")) \
+        if folder.is_dir() else []
+    modes = {str(read_table_metadata(p).get("mode") or "exact") for p in files}
+    if len(modes) > 1:
+        _log.warning("window scores in %s come from several modes %s", folder, sorted(modes))
+        return "mixed"
+    return modes.pop() if modes else "exact"
+
+
+def base_model(model: str, mode: str) -> str:
+    """The trained model's name of a run: without :data:`SHARED_SUFFIX` for a shared run.
+
+    Examples
+    --------
+    >>> base_model("windows_w32.shared", "shared"), base_model("windows_w32", "exact")
+    ('windows_w32', 'windows_w32')
+    """
+    if mode == "shared" and model.endswith(SHARED_SUFFIX):
+        return model[: -len(SHARED_SUFFIX)]
+    return model

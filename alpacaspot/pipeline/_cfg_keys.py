@@ -46,7 +46,10 @@ def _num(x: float) -> str:
 
 def predict_values(path: Path, *, model_path: Path, corpus_root: Path, run_dir: Path,
                    scores_dir: Path, variant: BenchmarkVariant) -> Path:
-    """Write one tag's predict.cfg (ANIMAL-SPOT keys, seconds) and return its path."""
+    """Write one tag's predict.cfg (ANIMAL-SPOT keys, seconds) and return its path.
+
+    A shared-mode variant adds ``mode=shared``; ``model_path`` is then the fitted model.
+    """
     extra = predict_extra_keys()
     values: dict[str, str | bool | None] = {
         "model_path": str(model_path),
@@ -58,6 +61,8 @@ def predict_values(path: Path, *, model_path: Path, corpus_root: Path, run_dir: 
         "threshold": _num(variant.threshold),
     }
     values.update({"input_root": str(corpus_root), "scores_dir": str(scores_dir)})
+    if variant.mode != "exact":
+        values["mode"] = variant.mode
     write_cfg(path, values, kind="predict", extra_keys=extra)
     return path
 

@@ -86,7 +86,8 @@ def load_benchmark(
     ------
     ConfigError
         Naming the file and listing every problem: unknown keys, values that are not
-        numbers, thresholds outside (0, 1), a hop longer than the window, duplicate tags.
+        numbers, thresholds outside (0, 1), a hop longer than the window, a ``mode`` other
+        than ``exact`` or ``shared``, duplicate tags of one mode.
 
     Examples
     --------
@@ -155,9 +156,11 @@ def _entry_problems(doc: Any, path: Path | None) -> list[str]:
         if one.hop > one.seq_len:
             problems.append(f"variants[{i}]: hop {one.hop} s is longer than the window "
                             f"{one.seq_len} s")
-        if one.tag in tags:
-            problems.append(f"variants[{i}] repeats variants[{tags[one.tag]}] (tag {one.tag})")
-        tags.setdefault(one.tag, i)
+        key = f"{one.tag} {one.mode}"
+        if key in tags:
+            problems.append(f"variants[{i}] repeats variants[{tags[key]}] (tag {one.tag}, "
+                            f"mode {one.mode})")
+        tags.setdefault(key, i)
     return problems
 
 

@@ -17,7 +17,8 @@ import pandas as pd
 from alpacaspot.errors import ConfigError
 from alpacaspot.pipeline.run import PipelineResult, PipelineSpec, run_pipeline
 
-__all__ = ["BUDGETS", "POSTPROCESS", "demo_spec", "run_demo", "results_table"]
+__all__ = ["BUDGETS", "POSTPROCESS", "SHARED_COLUMNS", "demo_spec", "run_demo",
+           "results_table"]
 
 _log = logging.getLogger(__name__)
 
@@ -111,13 +112,22 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
     )
 
 
+#: Columns of a model's shared-mode runs that :func:`results_table` puts beside the exact
+#: ones (with the suffix ``_shared``).
+SHARED_COLUMNS: tuple[str, ...] = ("op_f1", "op_precision", "op_recall", "f1",
+                                   "best_threshold_f1")
+
+
 def results_table(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFrame:
     """Per model: F1 at its stored operating point (the headline) and the best tag's F1.
 
     The best tag comes from :func:`alpacaspot.evaluate.report.best_per_model`; the
     operating-point columns (``op_f1``, ``op_precision``, ``op_recall``, ``op_threshold``,
     chosen on validation tapes) and ``best_threshold_f1`` (the best F1 over thresholds tried
-    on the benchmark itself) are added when the metrics have them.
+    on the benchmark itself) are added when the metrics have them. When the metrics hold
+    shared-mode runs (``mode`` column; run ``<model>.shared``), each model keeps one row and
+    its shared-mode figures stand beside the exact ones: ``op_f1_shared`` after ``op_f1``,
+    and so on for :data:`SHARED_COLUMNS` (same operating point: the fitted model keeps it).
 
     Examples
     --------
@@ -126,10 +136,39 @@ def results_table(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFr
     ...                   "op_f1": 0.65, "op_threshold": 0.4, "best_threshold_f1": 0.72})
     >>> results_table(m)[["tag", "op_f1", "best_threshold_f1"]].values.tolist()
     [['t2', 0.65, 0.72]]
+    >>> both = pd.concat([m.assign(mode="exact"), m.assign(model="a.shared", mode="shared",
+    ...                                                    op_f1=0.6)])
+    >>> results_table(both)[["model", "op_f1", "op_f1_shared"]].values.tolist()
+    [['a', 0.65, 0.6]]
     """
+    if "mode" not in metrics.columns or not (metrics["mode"] == "shared").any():
+        return _one_mode_table(metrics, criterion)
+    from alpacaspot.evaluate.runs import base_model
+
+    is_shared = metrics["mode"] == "shared"
+    shared = metrics[is_shared].assign(
+        model=[base_model(str(m), "shared") for m in metrics.loc[is_shared, "model"]])
+    exact = _one_mode_table(metrics[~is_shared], criterion)
+    fast = _one_mode_table(shared, criterion)
+    cols = [c for c in SHARED_COLUMNS if c in fast.columns]
+    fast = fast[["model", *cols]].rename(columns={c: f"{c}_shared" for c in cols})
+    table = (exact.merge(fast, how="outer", on="model") if len(exact.columns) else fast)
+    order: list[str] = []
+    for c in table.columns:
+        if c.endswith("_shared"):
+            continue
+        order.append(c)
+        if f"{c}_shared" in table.columns:
+            order.append(f"{c}_shared")
+    order += [c for c in table.columns if c not in order]
+    return table[order].sort_values("model", kind="stable").reset_index(drop=True)
+
+
+def _one_mode_table(metrics: pd.DataFrame, criterion: str) -> pd.DataFrame:
     from alpacaspot.evaluate.report import best_per_model
 
-    table = best_per_model(metrics, criterion=criterion)
+    table = best_per_model(metrics.drop(columns=["mode"], errors="ignore"),
+                           criterion=criterion)
     extra = [c for c in ("op_f1", "op_precision", "op_recall", "op_threshold",
                          "best_threshold_f1") if c in metrics.columns]
     if table.empty or not extra:

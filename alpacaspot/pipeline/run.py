@@ -2,7 +2,8 @@
 
 ``run_pipeline`` makes (or reuses) a training corpus and a separate benchmark corpus, prepares
 the dataset variants, writes the training, benchmark and evaluation cfgs and job arrays with
-the factories, submits them chained by dependencies (train -> predict -> evaluate), computes
+the factories, submits them chained by dependencies (train -> [fit shared] -> predict ->
+evaluate; the shared-mode fit only for models a ``mode: shared`` benchmark variant names), computes
 ``BENCHMARK/metrics.csv`` and draws the analysis plots. Every step skips work that is already
 complete, so a second run after an interruption finishes only what is missing.
 """
@@ -49,7 +50,9 @@ class PipelineSpec:
         The training variants file's content (``globals``, variants, ``active_variants``);
         ``globals.data_root`` and ``runs_root`` are filled in when absent.
     benchmark_variants : list or dict
-        The benchmark variants file's content.
+        The benchmark variants file's content. A variant with ``"mode": "shared"`` adds the
+        shared-mode fit of every model (on its dataset's train tapes; a ``shared_fit`` block
+        sets its options) and predicts with the fitted model in shared mode.
     target_labels : tuple of str
         Ground-truth labels the detector looks for.
     executor : str
@@ -240,7 +243,11 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     """
     from alpacaspot.evaluate import evaluate_benchmark
     from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
+    from alpacaspot.pipeline.fit_shared_models import training_audio
+    from alpacaspot.pipeline.variants import parse_benchmark_variants
 
+    # a bad benchmark variant stops the run before any corpus or training work
+    parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
@@ -270,11 +277,20 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
 
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
         bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
-        check=spec.check))
+        check=spec.check, fit_audio=training_audio(variants_path, bench_variants_path,
+                                                   train_plan.model_paths, train_root,
+                                                   root=root)))
     if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "benchmark")
+    before_predict = train_ids
+    if bench_plan.fit_array is not None:
+        fit_array = bench_plan.fit_array
+        fit_ids = steps.run("fit_shared", lambda: _submit(executor, [fit_array], train_ids))
+        if executor.blocking:
+            _check_jobs(executor, fit_ids, "shared-mode fit")
+        before_predict = train_ids + fit_ids
     pred_ids = steps.run("predict", lambda: _submit(
-        executor, list(bench_plan.predict_arrays.values()), train_ids))
+        executor, list(bench_plan.predict_arrays.values()), before_predict))
     if executor.blocking:
         _check_jobs(executor, pred_ids, "prediction")
 
@@ -284,7 +300,7 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
         _require_slurm_ready(root, "evaluate")
     eval_ids = steps.run("evaluate", lambda: _submit(
         executor, list(eval_plan.arrays.values()), pred_ids))
-    _check_jobs(executor, train_ids + pred_ids + eval_ids, "pipeline")
+    _check_jobs(executor, before_predict + pred_ids + eval_ids, "pipeline")
 
     metrics_path = root / "BENCHMARK" / "metrics.csv"
     post = _post(spec.post)

@@ -39,6 +39,8 @@ __all__ = [
     "format_tag",
     "scores_key",
     "MANAGED_TRAIN_KEYS",
+    "MODES",
+    "SHARED_FIT_KEYS",
 ]
 
 #: Training cfg keys the factory sets itself (from ``data_root``/``runs_root``).
@@ -218,13 +220,22 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
 
 
 
+#: Prediction modes a benchmark variant may ask for (``mode`` key; default ``exact``).
+MODES: tuple[str, ...] = ("exact", "shared")
+
+
 @dataclass(frozen=True)
 class BenchmarkVariant:
-    """One ``{seq_len, hop, threshold}`` entry (seconds, seconds, probability)."""
+    """One ``{seq_len, hop, threshold[, mode]}`` entry (seconds, seconds, probability).
+
+    ``mode="shared"`` predicts with the model fitted for shared mode
+    (:mod:`alpacaspot.pipeline.fit_shared_models`) instead of exact mode.
+    """
 
     seq_len: float
     hop: float
     threshold: float
+    mode: str = "exact"
 
     @property
     def tag(self) -> str:
@@ -239,14 +250,16 @@ class BenchmarkVariant:
 
 @dataclass(frozen=True)
 class BenchmarkVariants:
-    """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings, and the
+    """A parsed ``benchmark_variants.json``: variants in file order, Slurm settings, the
     post-processing options every evaluation uses (keys of :data:`POSTPROCESS_KEYS`, the
-    eval.cfg keys of :class:`~alpacaspot.events.PostprocessConfig`; validated)."""
+    eval.cfg keys of :class:`~alpacaspot.events.PostprocessConfig`; validated) and the options
+    of the shared-mode fit (keys of :data:`SHARED_FIT_KEYS`; validated)."""
 
     path: Path | None
     variants: tuple[BenchmarkVariant, ...]
     slurm: dict[str, SlurmSettings] = field(repr=False)
     postprocess: dict[str, Any] = field(default_factory=dict)
+    shared_fit: dict[str, Any] = field(default_factory=dict)
 
     @property
     def postprocess_config(self) -> PostprocessConfig:
@@ -288,6 +301,48 @@ def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
     return dict(block)
 
 
+#: Options of the ``shared_fit`` block (``alpacaspot fit-shared``'s): optimiser steps, shifted
+#: encoder passes, window hop of the teacher's scores (s), learning rate and seed.
+SHARED_FIT_KEYS: dict[str, type] = {"steps": int, "passes": int, "hop": float, "lr": float,
+                                    "seed": int}
+
+
+def _shared_fit(block: Any, p: Path | None) -> dict[str, Any]:
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        raise ConfigError(f"shared_fit: expected an object, got {block!r}", path=p)
+    unknown = sorted(set(block) - set(SHARED_FIT_KEYS))
+    if unknown:
+        raise ConfigError(f"shared_fit: unknown keys {unknown}; allowed: "
+                          f"{', '.join(SHARED_FIT_KEYS)}", path=p)
+    out: dict[str, Any] = {}
+    for key, value in block.items():
+        kind = SHARED_FIT_KEYS[key]
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not number or (kind is int and int(value) != value) or not math.isfinite(value):
+            raise ConfigError(f"shared_fit.{key}: expected {'a whole' if kind is int else 'a'}"
+                              f" number, got {value!r}", path=p)
+        if value < 0 or (key != "seed" and value == 0):
+            sign = "non-negative" if key == "seed" else "positive"
+            raise ConfigError(f"shared_fit.{key}: expected a {sign} number, got {value!r}",
+                              path=p)
+        out[key] = kind(value)
+    return out
+
+
+def _mode(entry: Mapping[str, Any], i: int, p: Path | None) -> str:
+    mode = entry.get("mode", "exact")
+    if mode not in MODES:
+        where = f"variants[{i}]"
+        try:
+            where += f" ({format_tag(entry['seq_len'], entry['hop'], entry['threshold'])})"
+        except (ConfigError, KeyError, TypeError, ValueError):
+            pass
+        raise ConfigError(f"{where}.mode: expected one of {list(MODES)}, got {mode!r}", path=p)
+    return str(mode)
+
+
 def _number(entry: Mapping[str, Any], key: str, i: int, p: Path | None) -> float:
     value = entry.get(key)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -308,13 +363,16 @@ def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = 
     p = None if path is None else Path(path)
     slurm_block = None
     post_block = None
+    fit_block = None
     if isinstance(doc, dict):
-        stray = sorted(k for k in doc if k not in ("slurm", "postprocess", "variants"))
+        stray = sorted(k for k in doc
+                       if k not in ("slurm", "postprocess", "shared_fit", "variants"))
         if stray:
             raise ConfigError(f"unknown top-level keys {stray}; allowed: slurm, postprocess, "
-                              "variants", path=p)
+                              "shared_fit, variants", path=p)
         slurm_block = doc.get("slurm")
         post_block = doc.get("postprocess")
+        fit_block = doc.get("shared_fit")
         doc = doc.get("variants")
     if not isinstance(doc, list) or not doc:
         raise ConfigError("expected a non-empty list of {seq_len, hop, threshold} variants",
@@ -324,12 +382,12 @@ def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = 
     for i, entry in enumerate(doc):
         if not isinstance(entry, dict):
             raise ConfigError(f"variants[{i}]: expected an object, got {entry!r}", path=p)
-        extra = sorted(set(entry) - {"seq_len", "hop", "threshold"})
+        extra = sorted(set(entry) - {"seq_len", "hop", "threshold", "mode"})
         if extra:
             raise ConfigError(f"variants[{i}]: unknown keys {extra}; allowed: seq_len (s), "
-                              "hop (s), threshold", path=p)
+                              "hop (s), threshold, mode (exact or shared)", path=p)
         v = BenchmarkVariant(_number(entry, "seq_len", i, p), _number(entry, "hop", i, p),
-                             _number(entry, "threshold", i, p))
+                             _number(entry, "threshold", i, p), _mode(entry, i, p))
         if v.seq_len <= 0 or v.hop <= 0:
             raise ConfigError(f"variants[{i}]: seq_len and hop must be > 0 seconds "
                               f"(got {v.seq_len}, {v.hop})", path=p)
@@ -339,14 +397,16 @@ def parse_benchmark_variants(doc: Any, *, path: str | os.PathLike[str] | None = 
         if not 0 < v.threshold < 1:
             raise ConfigError(f"variants[{i}]: threshold must be in (0, 1), got "
                               f"{v.threshold}", path=p)
-        if v.tag in seen:
-            raise ConfigError(f"variants[{i}] repeats variants[{seen[v.tag]}] (tag {v.tag})",
-                              path=p)
-        seen[v.tag] = i
+        key = f"{v.tag} {v.mode}"
+        if key in seen:
+            raise ConfigError(f"variants[{i}] repeats variants[{seen[key]}] (tag {v.tag}, "
+                              f"mode {v.mode})", path=p)
+        seen[key] = i
         out.append(v)
     return BenchmarkVariants(path=p, variants=tuple(out),
                              slurm=parse_slurm_block(slurm_block, path=p),
-                             postprocess=_postprocess(post_block, p))
+                             postprocess=_postprocess(post_block, p),
+                             shared_fit=_shared_fit(fit_block, p))
 
 
 def load_benchmark_variants(path: str | os.PathLike[str]) -> BenchmarkVariants:
