@@ -10,9 +10,9 @@ apart) and written by :func:`make_synthetic_corpus`:
     corpus/T01/T01_20190614_0930.Table.1.selections.txt     (or T01_20190614_0930.selections.txt)
     corpus/all_tapes.selections.txt                         (multi-file table: Begin Path/File)
 
-  tape = first folder (else the file stem), year = the ``YYYYMMDD`` date in the file name, or
-  both from ``tape_fn``; the label column is ``Annotation`` (or the reader's default), the
-  quality column ``Quality``.
+  tape = first folder, else the file stem (:func:`alpacaspot.io.layout.default_tape`), year =
+  the ``YYYYMMDD`` date in the file name, or both from ``tape_fn``; the label column is
+  ``Annotation`` (or the reader's default), the quality column ``Quality``.
 
 ``alpaca``: the alpaca fork's folders::
 

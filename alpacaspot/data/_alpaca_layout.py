@@ -25,6 +25,7 @@ import pandas as pd
 from alpacaspot.data._issues import _Issues
 from alpacaspot.data._naming import clean_field
 from alpacaspot.errors import ConfigError, CorpusError
+from alpacaspot.io.layout import ALPACA_RAW_NAME
 
 _CLIP = re.compile(
     r"^(?P<raw>.+\.wav)_(?P<start>[0-9]+(\.[0-9]*)?)_(?P<end>[0-9]+(\.[0-9]*)?)\.wav$",
@@ -32,7 +33,6 @@ _CLIP = re.compile(
 )
 _HUM = re.compile(r"^(?P<clip>.+)_(?P<start>[0-9]+(\.[0-9]*)?)_(?P<end>[0-9]+(\.[0-9]*)?)"
                   r"Q(?P<q>[0-9]+)\.wav$", re.IGNORECASE)
-_RAW = re.compile(r"^(?P<animal>[^_]+)_(?P<date>(?P<year>[0-9]{4})[0-9]{4})(_.*)?$")
 _UNITS = {"s": 1.0, "min": 60.0}
 
 
@@ -51,7 +51,7 @@ def alpaca_tape(raw_name: str) -> tuple[str, int | None]:
     """
     stem = raw_name[:-4] if raw_name.lower().endswith(".wav") else raw_name
     stem = stem[:-4] if stem.endswith("_cut") else stem
-    m = _RAW.match(stem)
+    m = ALPACA_RAW_NAME.match(stem)
     if not m:
         return clean_field(stem), None
     return f"{clean_field(m.group('animal'))}-{m.group('date')}", int(m.group("year"))

@@ -1,9 +1,17 @@
-"""Tape names and years from file names: a strict date pattern, never a guess."""
+"""Years from file names: a strict date pattern, never a guess.
+
+Tapes follow :func:`alpacaspot.io.layout.default_tape`; :func:`clean_field` (re-exported here)
+makes any text a clip-name field.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+
+from alpacaspot.io.layout import clean_field
+
+__all__ = ["year_from_name", "clean_field"]
 
 # an 8-digit date YYYYMMDD not glued to other digits, years 1900..2199
 _DATE = re.compile(
@@ -19,23 +27,3 @@ def year_from_name(name: str) -> int | None:
     """
     found = _DATE.findall(PurePosixPath(name).name)
     return int(found[-1][0]) if found else None
-
-
-def clean_field(text: str) -> str:
-    """``text`` usable as an ANIMAL-SPOT clip-name field (no ``_``, no path separators).
-
-    >>> clean_field("site_A/tape 1")
-    'site-A-tape-1'
-    """
-    out = re.sub(r"[_/\\\s]+", "-", text.strip())
-    return out or "x"
-
-
-def default_raven_tape(recording: str) -> str:
-    """Tape of a ``raven``-layout recording: its first folder, else the file's stem.
-
-    >>> default_raven_tape("T01/T01_20190614_0930.wav"), default_raven_tape("a_b.wav")
-    ('T01', 'a-b')
-    """
-    parts = PurePosixPath(recording).parts
-    return clean_field(parts[0] if len(parts) > 1 else PurePosixPath(recording).stem)

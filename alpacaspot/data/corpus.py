@@ -31,10 +31,15 @@ from alpacaspot.data._alpaca_layout import alpaca_tape, is_alpaca_layout, read_a
 from alpacaspot.data._event_checks import check_events
 from alpacaspot.data._finite import first_nonfinite
 from alpacaspot.data._issues import _Issues
-from alpacaspot.data._naming import clean_field, default_raven_tape, year_from_name
+from alpacaspot.data._naming import clean_field, year_from_name
 from alpacaspot.data._raven_layout import list_files, read_raven_layout
 from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError, CorpusError
-from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
+from alpacaspot.io.layout import (
+    AUDIO_SUFFIXES,
+    CORPUS_INDEX_FILE,
+    CORPUS_RECORDINGS_FILE,
+    default_tape,
+)
 from alpacaspot.io.schemas import EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table, write_table
 
@@ -190,8 +195,9 @@ def build_corpus_index(
         (also in ``Corpus.warnings``); overlapping calls of one label are kept.
     tape_fn : callable, optional
         ``tape_fn(recording) -> (tape, year)`` for the relative recording path; the default
-        takes the tape from the layout (raven: first folder, else the file stem; alpaca:
-        ``<animal>-<YYYYMMDD>``) and the year from a ``YYYYMMDD`` date in the file name.
+        takes the tape from the layout (raven: :func:`alpacaspot.io.layout.default_tape`, the
+        first folder, else the file stem; alpaca: ``<animal>-<YYYYMMDD>``) and the year from
+        a ``YYYYMMDD`` date in the file name.
     clip_time_unit : {"s", "min"}, optional
         Unit of the clip-name times of the ``alpaca`` layout (required there unless
         ``corpus_layout.json`` states it).
@@ -255,7 +261,7 @@ def build_corpus_index(
         elif layout == "alpaca":
             tape, year = alpaca_tape(Path(rec).name)
         else:
-            tape, year = default_raven_tape(rec), year_from_name(rec)
+            tape, year = default_tape(rec), year_from_name(rec)
         rows.append(dict(recording=rec, tape=tape, year=year, sample_rate=info.sample_rate,
                          channels=info.channels, frames=info.frames, duration_s=info.duration_s))
     recordings = RECORDINGS.validate(pd.DataFrame(rows, columns=RECORDINGS.names))

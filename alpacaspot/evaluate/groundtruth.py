@@ -166,7 +166,9 @@ def load_ground_truth(
     Returns
     -------
     pandas.DataFrame
-        An events table plus ``tape``; ``attrs["path"]`` names the source file or folder;
+        An events table plus ``tape`` (where no corpus table names it:
+        :func:`~alpacaspot.io.layout.default_tape`); ``attrs["path"]`` names the source file
+        or folder;
         from a corpus, ``attrs["recordings"]`` lists every recording (also those without
         events), so predictions there are false positives and not a naming mistake.
 
@@ -181,7 +183,7 @@ def load_ground_truth(
     >>> gt = load_ground_truth(pd.DataFrame({"recording": ["t/a.wav"], "begin_s": [0.0],
     ...                                      "end_s": [0.3], "label": ["hum"]}))
     >>> gt[["recording", "tape"]].values.tolist()
-    [['t/a.wav', 'a']]
+    [['t/a.wav', 't']]
     """
     origin: str | None = None
     if isinstance(source, pd.DataFrame):

@@ -112,7 +112,7 @@ def attach_tapes(pred: pd.DataFrame, gt: pd.DataFrame) -> pd.DataFrame:
     >>> gt = pd.DataFrame({"recording": ["x/a.wav"], "tape": ["T1"]})
     >>> pred = pd.DataFrame({"recording": ["x/a.wav", "x/b.wav"]})
     >>> attach_tapes(pred, gt)["tape"].tolist()
-    ['T1', 'b']
+    ['T1', 'x']
     """
     tapes = dict(zip(gt["recording"].astype(str), gt["tape"].astype(str), strict=True))
     pred = pred.copy()

@@ -14,7 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from alpacaspot.errors import ConfigError
 
-__all__ = ["format_tag", "parse_tag", "scores_key", "scores_path", "default_tape",
+__all__ = ["format_tag", "parse_tag", "scores_key", "scores_path", "default_tape", "clean_field",
+           "ALPACA_RAW_NAME",
            "AUDIO_SUFFIXES", "CORPUS_INDEX_FILE", "CORPUS_RECORDINGS_FILE"]
 
 #: File suffixes (lower case) counted as audio wherever a folder is listed: the formats
@@ -102,12 +103,47 @@ def scores_path(out_dir: str | os.PathLike[str], recording: str) -> Path:
     return Path(out_dir) / f"{recording}.parquet"
 
 
-def default_tape(recording: str) -> str:
-    """The tape of a recording when no table names it: its file name without the suffix.
+#: The alpaca fork's long recordings, ``<animal>_<YYYYMMDD>[_<tag>]_cut`` (a file stem).
+ALPACA_RAW_NAME = re.compile(r"^(?P<animal>[^_]+)_(?P<date>(?P<year>[0-9]{4})[0-9]{4})(_.*)?$")
+# a fork recording's name as it reaches a table: the raw file or one of its clips
+_ALPACA_FILE = re.compile(r"^(?P<stem>[^_/]+_[0-9]{8}(_[^/]*)?_cut)\.wav(_[0-9.]+_[0-9.]+\.wav)?$",
+                          re.IGNORECASE)
+
+
+def clean_field(text: str) -> str:
+    """``text`` usable as an ANIMAL-SPOT clip-name field (no ``_``, no path separators).
 
     Examples
     --------
-    >>> default_tape("2019/tape07.wav")
-    'tape07'
+    >>> clean_field("site_A/tape 1")
+    'site-A-tape-1'
     """
-    return PurePosixPath(recording).stem
+    out = re.sub(r"[_/\\\s]+", "-", text.strip())
+    return out or "x"
+
+
+def default_tape(recording: str) -> str:
+    """The tape of a recording that no table names: the one rule everywhere.
+
+    The alpaca fork's recordings (``<animal>_<YYYYMMDD>[_<tag>]_cut.wav`` and its clips
+    ``<raw>.wav_<start>_<end>.wav``) belong to tape ``<animal>-<YYYYMMDD>``; any other
+    recording to its first folder (one folder per tape, however many files it holds), else to
+    its file name without the suffix. The tape is a clip-name field (``_`` becomes ``-``).
+    :func:`alpacaspot.data.build_corpus_index` assigns these tapes (unless given
+    ``tape_fn``), and evaluation falls back on them, so a recording has one tape.
+
+    Examples
+    --------
+    >>> default_tape("T01/T01_20190614_0930.wav"), default_tape("rec_01.wav")
+    ('T01', 'rec-01')
+    >>> default_tape("raw_recordings/alp01_20190614_r1_cut.wav")
+    'alp01-20190614'
+    """
+    path = PurePosixPath(recording)
+    fork = _ALPACA_FILE.match(path.name)
+    if fork:
+        m = ALPACA_RAW_NAME.match(fork.group("stem")[: -len("_cut")])
+        if m:
+            return f"{clean_field(m.group('animal'))}-{m.group('date')}"
+    parts = [p for p in path.parts if p not in ("/", "", ".")]
+    return clean_field(parts[0] if len(parts) > 1 and not path.is_absolute() else path.stem)

@@ -34,7 +34,7 @@ def test_seed_json_keeps_zero_start_and_quality(tmp_path):
     path.write_text(json.dumps(doc))
     gt = load_ground_truth(path)
     assert gt[["recording", "begin_s", "end_s", "quality", "tape"]].values.tolist() == [
-        ["clips/c2.wav", 1.0, 1.5, 1, "c2"], ["raw/t1.wav", 0.0, 0.25, 4, "t1"]]
+        ["clips/c2.wav", 1.0, 1.5, 1, "clips"], ["raw/t1.wav", 0.0, 0.25, 4, "raw"]]
 
 
 def test_bad_json_names_file_and_entry(tmp_path):
