@@ -8,10 +8,13 @@ per compute second), ratios and peak memory, then the same as JSON.
   n_fft 2048, hop 1024, 128 bins, 0-4000 Hz) and ANIMAL-SPOT's (44.1 kHz, 4096, 441, 256 bins,
   500-10000 Hz), window 0.4 s, hop 0.05 s. The ANIMAL-SPOT-style loop (cut window, spectrogram,
   normalise, eager network at batch 1) runs on ``--loop-windows`` windows and is scaled.
-* ``parts``: the front end alone (audio -> normalised windows, no network) and the network
-  alone (random inputs, the same batches), in windows per second, with the network's GFLOP
+* ``parts``: each front end alone (audio -> normalised windows, no network: ``cpu``,
+  ``torch`` on the CPU, ``torch`` on CUDA when available) and the network alone (random
+  inputs, the same batches), in windows per second and x realtime, with the network's GFLOP
   per window and the GFLOP/s it reached: where the network alone is slower than the targets
   ask, the machine, not the pipeline, sets the limit.
+* ``ratios`` (printed as a table at the end): exact mode / network alone, exact / the
+  ANIMAL-SPOT-style loop, shared / exact, and each front end's speed over the network's.
 * ``memory``: peak RSS of exact prediction (fork config) over recordings of ``--hours``, each
   in a fresh subprocess; the benchmark writes the long files itself (PCM_16, in blocks).
 
@@ -20,6 +23,7 @@ Usage::
     python benchmarks/bench_detect.py --seconds 600 --threads 2
     python benchmarks/bench_detect.py --memory --hours 0.5 2 --memory-hop 0.5
     python benchmarks/bench_detect.py --device cuda --batch-size 512 --precision fp32 bf16
+    python benchmarks/bench_detect.py --seconds 30 --width 16 --loop-windows 40  # a quick look
 """
 
 from __future__ import annotations
@@ -38,11 +42,12 @@ import soundfile as sf
 import torch
 
 from alpacaspot.detect import predict_scores
-from alpacaspot.detect._frontend import single_window, window_batches
 from alpacaspot.detect._runner import prepare_runner
+from alpacaspot.detect.frontends import get_frontend
+from alpacaspot.detect.frontends.cpu import single_window
 from alpacaspot.detect.inference import recording_grid
-from alpacaspot.detect.windows import window_grid
 from alpacaspot.dsp import SpectrogramConfig
+from alpacaspot.dsp.grid import window_grid
 from alpacaspot.io import read_audio
 from alpacaspot.models import ModelBundle, build_model
 
@@ -72,10 +77,11 @@ def write_signal(path: Path, seconds: float, sr: int, seed: int = 0) -> Path:
     return path
 
 
-def make_bundle(name: str, seed: int = 0) -> ModelBundle:
+def make_bundle(name: str, seed: int = 0, width: int = 64) -> ModelBundle:
     torch.manual_seed(seed)
     cfg = SpectrogramConfig(**CONFIGS[name])
-    return ModelBundle(build_model(resnet=18, width=64).eval(), cfg, 0.4, ("noise", "target"))
+    return ModelBundle(build_model(resnet=18, width=width).eval(), cfg, 0.4,
+                       ("noise", "target"))
 
 
 def loop_rate(bundle: ModelBundle, path: Path, hop_s: float, n_windows: int,
@@ -104,14 +110,27 @@ def gflop_per_window(bundle: ModelBundle) -> float:
     return counter.get_total_flops() / 1e9
 
 
-def frontend_rate(bundle: ModelBundle, path: Path, hop_s: float, batch_size: int) -> float:
-    """Windows per second of the front end alone (audio -> normalised windows)."""
+def frontend_rate(bundle: ModelBundle, path: Path, hop_s: float, batch_size: int,
+                  name: str = "cpu", device: str = "cpu") -> float:
+    """Windows per second of one front end alone (audio -> normalised windows)."""
     cfg = bundle.spectrogram_config
     grid = recording_grid(path, bundle, hop_s)
+    front = get_frontend(name, device=device)
     t0 = time.perf_counter()
-    n = sum(b.inputs.shape[0] for b in window_batches(path, grid, cfg, bundle.window_frames,
-                                                      batch_size=batch_size))
+    n = 0
+    for b in front.batches(path, grid, cfg, bundle.window_frames, batch_size=batch_size):
+        n += b.inputs.shape[0]
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
     return n / (time.perf_counter() - t0)
+
+
+def frontend_list(device: str) -> list[tuple[str, str]]:
+    """(front end, device) pairs to time alone: cpu, torch on the CPU, torch on CUDA."""
+    pairs = [("cpu", "cpu"), ("torch", "cpu")]
+    if device.startswith("cuda") or torch.cuda.is_available():
+        pairs.append(("torch", device if device.startswith("cuda") else "cuda"))
+    return pairs
 
 
 def network_rate(bundle: ModelBundle, batch_size: int, device: str, precision: str,
@@ -138,7 +157,7 @@ def timed(fn, *args, **kwargs):  # type: ignore[no-untyped-def]
 def speed(args: argparse.Namespace, tmp: Path) -> dict:
     results = {}
     for name in args.configs:
-        bundle = make_bundle(name)
+        bundle = make_bundle(name, width=args.width)
         sr = bundle.spectrogram_config.sr
         wav = write_signal(tmp / f"{name}.wav", args.seconds, sr)
         row: dict[str, float | str] = {"seconds": args.seconds,
@@ -166,7 +185,16 @@ def speed(args: argparse.Namespace, tmp: Path) -> dict:
             else:
                 row[f"{tag}_max_abs_diff"] = float(
                     np.abs(scores["p_target"] - exact["p_target"]).max())
-        row["frontend_windows_per_s"] = frontend_rate(bundle, wav, args.hop, args.batch_size)
+        if dev.startswith("cuda"):  # exact mode fed by the CPU front end, for comparison
+            scores, t = timed(predict_scores, bundle, wav, hop_s=args.hop, device=dev,
+                              batch_size=args.batch_size, frontend="cpu", progress=False)
+            row["exact_cpu_frontend_rtf"] = args.seconds / t
+        for fe, fe_dev in frontend_list(dev):
+            frontend_rate(bundle, warm, args.hop, args.batch_size, fe, fe_dev)  # warm-up
+            rate = frontend_rate(bundle, wav, args.hop, args.batch_size, fe, fe_dev)
+            tag = fe if fe == "cpu" else f"{fe}_{fe_dev.split(':')[0]}"
+            row[f"frontend_{tag}_windows_per_s"] = rate
+            row[f"frontend_{tag}_rtf"] = rate * args.hop
         for precision in args.precision:
             rate = network_rate(bundle, args.batch_size, dev, precision)
             row[f"network_{precision}_windows_per_s"] = rate
@@ -183,14 +211,44 @@ def speed(args: argparse.Namespace, tmp: Path) -> dict:
         row["exact_vs_loop"] = row["exact_rtf"] / row["animalspot_loop_rtf"]
         for passes in args.passes:
             row[f"shared{passes}_vs_exact"] = row[f"shared{passes}_rtf"] / row["exact_rtf"]
+        net = row[f"network_{args.precision[0]}_windows_per_s"]
+        row["network_windows_per_s"] = net
+        row["network_rtf"] = net * args.hop
+        row["exact_vs_network"] = row["exact_windows_per_s"] / net
         results[name] = row
         print(f"[{name}] " + ", ".join(
             f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
             flush=True)
+    print_ratios(results, args.hop)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.device.startswith("cuda"):
         results["peak_gpu_mb"] = torch.cuda.max_memory_allocated() / 2**20
     return results
+
+
+def print_ratios(results: dict, hop_s: float) -> None:
+    """The ratios that matter, one column per config."""
+    names = list(results)
+    rows: list[tuple[str, str]] = [
+        ("exact / network alone", "exact_vs_network"),
+        ("exact / ANIMAL-SPOT-style loop", "exact_vs_loop"),
+        *[(f"shared ({k[6:-9]} passes) / exact", k) for k in results[names[0]]
+          if k.startswith("shared") and k.endswith("_vs_exact")],
+        ("exact (x realtime)", "exact_rtf"),
+        ("network alone (windows/s)", "network_windows_per_s"),
+        ("network alone (x realtime)", "network_rtf"),
+        *[(f"front end {k[9:-14]} alone (windows/s)", k) for k in results[names[0]]
+          if k.startswith("frontend_") and k.endswith("_windows_per_s")],
+        *[(f"front end {k[9:-4]} alone (x realtime)", k) for k in results[names[0]]
+          if k.startswith("frontend_") and k.endswith("_rtf")],
+    ]
+    width = max(len(label) for label, _ in rows)
+    print("\n" + " " * width + "  " + "  ".join(f"{n:>12}" for n in names))
+    for label, key in rows:
+        cells = [results[n].get(key) for n in names]
+        print(f"{label:<{width}}  " + "  ".join(
+            f"{c:>12.3g}" if isinstance(c, float) else f"{'-':>12}" for c in cells))
+    print(flush=True)
 
 
 def _rss_child(wav: str, hop: float, mode: str) -> None:
@@ -231,6 +289,8 @@ def main() -> None:
     p.add_argument("--hop", type=float, default=0.05)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--width", type=int, default=64,
+                   help="ResNet-18 width (64: ANIMAL-SPOT's; smaller for a quick look)")
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     p.add_argument("--passes", nargs="+", type=int, default=[1, 2])
     p.add_argument("--loop-windows", type=int, default=150)

@@ -5,7 +5,8 @@ long block of the recording's spectrogram (plus ``passes - 1`` passes shifted by
 its time stride), giving one feature column per ``stride / passes`` frames; a window's pooled
 feature is the overlap-weighted mean of the columns inside it, and the network's own linear
 head turns it into logits. The spectrogram is normalised per frame with the min and max of the
-surrounding window length, an approximation of per-window min-max normalisation.
+surrounding window length, an approximation of per-window min-max normalisation. On a GPU the
+block's samples go to the device once and its spectrogram and normalisation run there.
 
 Two approximations make it fast: convolutions see context beyond the window's edges, and
 window positions are resolved only to the feature step. Scores therefore differ from the
@@ -26,6 +27,7 @@ from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
 from alpacaspot.detect._runner import resolve_device
 from alpacaspot.detect.frontends.cpu import single_window
+from alpacaspot.detect.frontends.torch_frontend import TorchSpectrogram
 from alpacaspot.dsp.grid import WindowGrid
 from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
@@ -175,12 +177,38 @@ def shared_blocks(
 
 
 def block_spectrogram(path: Any, grid: WindowGrid, config: Any, block: SharedBlock,
-                      n_frames: int) -> np.ndarray:
-    """The block's spectrogram, each frame normalised by the min and max of a window's span."""
+                      n_frames: int, *, on_device: TorchSpectrogram | None = None
+                      ) -> np.ndarray | torch.Tensor:
+    """The block's spectrogram, each frame normalised by the min and max of a window's span.
+
+    With ``on_device`` (a GPU's :class:`TorchSpectrogram`) the samples go to its device once
+    and the spectrogram and normalisation run there (a tensor is returned; equal to the numpy
+    result within float32 rounding).
+    """
     a = block.f0 * config.hop_length
     b = min(grid.n_samples, (block.f1 - 1) * config.hop_length + config.n_fft)
     x, _ = read_audio(path, start_s=a / config.sr, end_s=b / config.sr, sr=config.sr)
-    return _local_norm(spectrogram(x, config, pad=True), n_frames)
+    if on_device is None:
+        return _local_norm(spectrogram(x, config, pad=True), n_frames)
+    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(on_device.device)
+    if t.shape[0] < config.n_fft:
+        t = torch.nn.functional.pad(t, (0, config.n_fft - t.shape[0]))
+    with torch.inference_mode():
+        return _local_norm_torch(on_device.spectrogram(t), n_frames)
+
+
+def _local_norm_torch(spec: torch.Tensor, n_frames: int) -> torch.Tensor:
+    """:func:`_local_norm` with torch (scipy's centred filters, edges repeated)."""
+    left, right = n_frames // 2, n_frames - 1 - n_frames // 2
+
+    def running_max(v: torch.Tensor) -> torch.Tensor:
+        v = torch.nn.functional.pad(v[None, None], (left, right), mode="replicate")
+        return torch.nn.functional.max_pool1d(v, n_frames, stride=1)[0, 0]
+
+    lo = -running_max(-spec.amin(dim=1))
+    hi = running_max(spec.amax(dim=1))
+    span = torch.where(hi > lo, hi - lo, torch.ones_like(hi))
+    return ((spec - lo[:, None]) / span[:, None]).clamp(0.0, 1.0)
 
 
 def pooling_weights(rel: np.ndarray, n_frames: int, stride: int, shift: int,
@@ -297,11 +325,14 @@ def shared_probs(
             progress.update(grid.count)
         return probs
     shifts = shift_list(stride, passes)
+    on_device = TorchSpectrogram(cfg, dev) if dev.type != "cpu" else None
     for block in shared_blocks(grid, cfg, n_frames, stride):
-        spec = block_spectrogram(path, grid, cfg, block, n_frames)
+        spec = block_spectrogram(path, grid, cfg, block, n_frames, on_device=on_device)
+        if isinstance(spec, np.ndarray):
+            spec = torch.from_numpy(spec).to(dev)
         with torch.inference_mode():
             logits = pooled_logits(
-                encoder, weight, bias, torch.from_numpy(spec).to(dev), block.rel,
+                encoder, weight, bias, spec, block.rel,
                 n_frames=n_frames, stride=stride, shifts=shifts, pooling=pooling,
                 channels_last=True)
             probs[block.first : block.last] = torch.softmax(logits.double(), 1).cpu().numpy()

@@ -47,3 +47,28 @@ def test_shared_needs_an_encoder(bundle, tmp_path):
     grid = window_grid(SR, SR, window_s=0.25, hop_s=0.05)
     with pytest.raises(ModelError, match="encoder"):
         shared_probs(other, path, grid, device="cpu")
+
+
+@pytest.mark.parametrize("device", [
+    "cpu",
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(),
+                                                  reason="needs CUDA")),
+])
+def test_block_spectrogram_on_the_device_equals_numpy(bundle, tmp_path, device):
+    from alpacaspot.detect.frontends.torch_frontend import TorchSpectrogram
+    from alpacaspot.detect.shared import block_spectrogram, shared_blocks
+
+    path = tmp_path / "rec.wav"
+    write_audio(path, structured_signal(4.0, seed=12), SR)
+    cfg = bundle.spectrogram_config
+    grid = window_grid(4 * SR, SR, window_s=bundle.window_s, hop_s=0.05)
+    blocks = shared_blocks(grid, cfg, bundle.window_frames, 16, block_frames=64)
+    assert len(blocks) > 1
+    on_device = TorchSpectrogram(cfg, device)
+    for block in (blocks[0], blocks[-1]):
+        ref = block_spectrogram(path, grid, cfg, block, bundle.window_frames)
+        dev = block_spectrogram(path, grid, cfg, block, bundle.window_frames,
+                                on_device=on_device)
+        assert isinstance(dev, torch.Tensor) and dev.device.type == device
+        assert dev.shape == ref.shape
+        np.testing.assert_allclose(dev.cpu().numpy(), ref, rtol=0, atol=1e-4)

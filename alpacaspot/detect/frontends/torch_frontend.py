@@ -3,11 +3,11 @@
 Decoded audio blocks go to the device once (from pinned memory on CUDA); everything after
 decoding runs there, batch by batch:
 
-1. framing: each window's samples are a strided view of the block (``unfold``), and
-   pre-emphasis ``y[p] = x[p] - a x[p-1]`` restarts at each window's first sample, exactly
-   as when the window is cut out and transformed alone (as the CPU front end does);
-2. frames of ``n_fft`` samples every ``hop_length`` (a second ``unfold``) times the periodic
-   analysis window, and ``torch.fft.rfft``;
+1. pre-emphasis ``y[p] = x[p] - a x[p-1]`` over the block, and frames of ``n_fft`` samples
+   every ``hop_length`` within each window as strided views of it; each window's first
+   sample is put back un-emphasised, so pre-emphasis restarts at each window's first sample
+   exactly as when the window is cut out and transformed alone (as the CPU front end does);
+2. the frames times the periodic analysis window, and ``torch.fft.rfft``;
 3. power scaled by ``1 / sum(window ** 2)``, frequency compression (a gather when each output
    bin takes one STFT bin, as ANIMAL-SPOT's nearest resize, else a dense matrix product),
    the dB floor and ``10 log10``;
@@ -86,7 +86,10 @@ class TorchSpectrogram:
 
     def db(self, frames: torch.Tensor) -> torch.Tensor:
         """dB of (..., n_fft) pre-emphasised frames: window, rfft, power, compression, floor."""
-        spec = torch.fft.rfft(frames * self.window, dim=-1)
+        return self._db_windowed(frames * self.window)
+
+    def _db_windowed(self, windowed: torch.Tensor) -> torch.Tensor:
+        spec = torch.fft.rfft(windowed, dim=-1)
         power = spec.real.square() + spec.imag.square()
         if self.gather is not None:
             power = power.index_select(-1, self.gather)
@@ -97,6 +100,12 @@ class TorchSpectrogram:
             power = power @ self.matrix
         power = (power * self.scale).clamp_min(self.floor)
         return torch.log10(power) * 10.0
+
+    def spectrogram(self, x: torch.Tensor) -> torch.Tensor:
+        """dB spectrogram ``(frames, bins)`` of a whole 1-D signal of at least ``n_fft``
+        samples, as :func:`alpacaspot.dsp.spectrogram` (pre-emphasis from its first sample)."""
+        frames = self._preemphasised(x).unfold(0, self.config.n_fft, self.config.hop_length)
+        return self.db(frames)
 
     def normalize(self, spec: torch.Tensor) -> torch.Tensor:
         """The config's normalisation of (windows, frames, bins), per window."""
@@ -128,20 +137,25 @@ class TorchSpectrogram:
         """
         cfg = self.config
         hl, n_fft = cfg.hop_length, cfg.n_fft
+        # Pre-emphasis over the whole block equals each window's own everywhere but at the
+        # window's first sample, which its own keeps as it is: frames are strided views of
+        # the block, and only each window's first frame needs that one sample put back.
+        y = self._preemphasised(x).contiguous()
+        firsts = x[: (count - 1) * hop + 1 : hop] * self.window[0]
         step, rest = divmod(int(hop), hl)
         if rest or step < 1:  # frame every window on its own
-            span = (n_frames - 1) * hl + n_fft
-            segs = self._preemphasised(x.unfold(0, span, hop)[:count])
-            return self.normalize(self.db(segs.unfold(1, n_fft, hl)))
+            windowed = y.as_strided((count, n_frames, n_fft), (hop, hl, 1)) * self.window
+            windowed[:, 0, 0] = firsts
+            return self.normalize(self._db_windowed(windowed))
         n_unique = (count - 1) * step + n_frames
-        block = self._preemphasised(x[: (n_unique - 1) * hl + n_fft])
-        frames = self.db(block.unfold(0, n_fft, hl))  # every distinct frame once
+        frames = self.db(y[: (n_unique - 1) * hl + n_fft].unfold(0, n_fft, hl))  # each once
         index = (torch.arange(count, device=x.device)[:, None] * step
                  + torch.arange(n_frames, device=x.device)[None, :])
         db = frames[index]
         if not self.first_sample_ignored:
-            # each window's first frame with pre-emphasis restarting at the window
-            db[:, 0, :] = self.db(self._preemphasised(x.unfold(0, n_fft, hop)[:count]))
+            own = y.as_strided((count, n_fft), (hop, 1)) * self.window
+            own[:, 0] = firsts
+            db[:, 0, :] = self._db_windowed(own)
         return self.normalize(db)
 
 
