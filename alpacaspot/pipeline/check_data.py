@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
 
 import pandas as pd
 from tqdm import tqdm
@@ -18,6 +17,7 @@ from tqdm import tqdm
 from alpacaspot.io.layout import AUDIO_SUFFIXES, CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
 from alpacaspot.io.schemas import CLIPS, EVENTS, RECORDINGS
 from alpacaspot.io.tables import read_table
+from alpacaspot.pipeline.problems import Collector
 
 __all__ = ["AUDIO_SUFFIXES", "check_corpus", "check_dataset", "corpus_duration_s"]
 
@@ -27,18 +27,6 @@ _SPLITS = ("train", "val", "test")
 _CLASSES = ("target", "noise")
 _MAX_LISTED = 5  # example paths named in one problem
 _TIME_TOLERANCE_S = 1e-3
-
-
-class _Sink(Protocol):
-    def add(
-        self,
-        stage: str,
-        path: str | os.PathLike[str] | None,
-        message: str,
-        hint: str = "",
-        *,
-        severity: str = "error",
-    ) -> None: ...
 
 
 def _examples(items: list[str]) -> str:
@@ -74,7 +62,9 @@ def _audio_on_disk(corpus: Path) -> list[str]:
     return found
 
 
-def check_corpus(sink: _Sink, stage: str, corpus: str | os.PathLike[str]) -> pd.DataFrame | None:
+def check_corpus(
+    sink: Collector, stage: str, corpus: str | os.PathLike[str]
+) -> pd.DataFrame | None:
     """Check a corpus index against the audio on disk.
 
     Reports a missing or unreadable ``corpus_recordings.parquet`` / ``corpus_index.parquet``,
@@ -144,7 +134,7 @@ def check_corpus(sink: _Sink, stage: str, corpus: str | os.PathLike[str]) -> pd.
 
 
 def _check_audio_files(
-    sink: _Sink,
+    sink: Collector,
     stage: str,
     root: Path,
     rec_path: Path,
@@ -187,7 +177,7 @@ def _check_audio_files(
 
 
 def _check_events(
-    sink: _Sink, stage: str, root: Path, ev_path: Path, recordings: pd.DataFrame
+    sink: Collector, stage: str, root: Path, ev_path: Path, recordings: pd.DataFrame
 ) -> None:
     events = read_table(ev_path, schema=EVENTS)
     known = set(recordings["recording"])
@@ -230,7 +220,7 @@ def corpus_duration_s(corpus: str | os.PathLike[str]) -> float:
     return float(pd.to_numeric(table["duration_s"], errors="coerce").fillna(0.0).sum())
 
 
-def check_dataset(sink: _Sink, stage: str, dataset: str | os.PathLike[str]) -> None:
+def check_dataset(sink: Collector, stage: str, dataset: str | os.PathLike[str]) -> None:
     """Check a dataset variant: non-empty splits, both classes, split lists and clip files.
 
     Parameters
@@ -289,7 +279,7 @@ def check_dataset(sink: _Sink, stage: str, dataset: str | os.PathLike[str]) -> N
 
 
 def _check_split_list(
-    sink: _Sink, stage: str, list_path: Path, part: pd.DataFrame, hint: str
+    sink: Collector, stage: str, list_path: Path, part: pd.DataFrame, hint: str
 ) -> None:
     if not list_path.is_file():
         sink.add(stage, list_path, "split list is missing", hint)

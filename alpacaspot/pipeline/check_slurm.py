@@ -17,7 +17,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from alpacaspot.pipeline.check_data import _Sink
+from alpacaspot.pipeline.problems import Collector
 
 __all__ = [
     "GPU_STAGES",
@@ -108,7 +108,7 @@ def _severity(slurm: bool | None) -> str:
 
 
 def check_slurm_settings(
-    sink: _Sink,
+    sink: Collector,
     stage: str,
     settings: Mapping[str, object] | None,
     path: str | os.PathLike[str] | None,
@@ -146,7 +146,7 @@ def _block(stage: str) -> str:
 
 
 def _check_gpu(
-    sink: _Sink, stage: str, requested: bool, path: object, shown: Mapping[str, object]
+    sink: Collector, stage: str, requested: bool, path: object, shown: Mapping[str, object]
 ) -> None:
     gpu_text = ", ".join(f"{k.lstrip('-')}={shown[k]}" for k in _GPU_KEYS + _GPU_OPTIONS
                          if k in shown and shown[k] not in (None, ""))
@@ -160,7 +160,7 @@ def _check_gpu(
 
 
 def check_scripts(
-    sink: _Sink,
+    sink: Collector,
     stage: str,
     scripts: list[Path],
     *,
@@ -199,7 +199,7 @@ def check_scripts(
         _sbatch_test_only(sink, stage, tested)
 
 
-def _sbatch_test_only(sink: _Sink, stage: str, scripts: list[Path]) -> None:
+def _sbatch_test_only(sink: Collector, stage: str, scripts: list[Path]) -> None:
     exe = shutil.which("sbatch")
     assert exe is not None
     for script in scripts:
@@ -224,7 +224,7 @@ def _sbatch_test_only(sink: _Sink, stage: str, scripts: list[Path]) -> None:
 
 
 def check_disk(
-    sink: _Sink,
+    sink: Collector,
     stage: str,
     folder: str | os.PathLike[str],
     need_bytes: int,
