@@ -21,6 +21,7 @@ from pathlib import Path
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.errors import ConfigError
+from alpacaspot.io.animalspot._text import read_text_file
 
 __all__ = ["TRAIN_KEYS", "PREDICT_KEYS", "EVALUATE_KEYS", "CFG_KEYS", "read_cfg", "write_cfg"]
 
@@ -109,12 +110,7 @@ def read_cfg(
     """
     p = Path(path)
     allowed = _allowed(kind, extra_keys, p)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError("cfg file does not exist", path=p) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read cfg file as UTF-8 text ({exc})", path=p) from None
+    text = read_text_file(p, "cfg file", ConfigError)
     values: dict[str, CfgValue] = {}
     first_line: dict[str, int] = {}
     for lineno, raw in enumerate(text.splitlines(), start=1):

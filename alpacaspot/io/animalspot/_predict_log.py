@@ -30,6 +30,7 @@ from alpacaspot.io.animalspot._predict_log_write import (
     predict_log_name,
     write_predict_log,
 )
+from alpacaspot.io.animalspot._text import read_text_file
 from alpacaspot.io.schemas import WINDOW_SCORES
 
 __all__ = [
@@ -97,12 +98,7 @@ class PredictLogHeader:
 
 
 def _messages(path: Path) -> list[tuple[int, str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnnotationError("prediction log does not exist", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(f"cannot read prediction log as text ({exc})", path=path) from None
+    text = read_text_file(path, "prediction log", AnnotationError)
     out = []
     for lineno, raw in enumerate(text.splitlines(), start=1):
         m = _LINE.match(raw.rstrip())
