@@ -1,0 +1,220 @@
+"""Domain shift: event F1 at the stored operating point on unseen tapes and an unseen site.
+
+Synthetic sites (:func:`alpacaspot.data.synthetic.site_style`) differ in recorder response,
+noise floor, gain and clipping, reverberation, background sounds, the animals' voices and
+held-out negatives. The benchmark
+
+1. writes a training corpus (``--train-sites`` sites without held-out negatives,
+   ``--tapes`` tapes each), prepares the demo's ``windows`` dataset from it (split by tape:
+   training, validation and test tapes), and, per recipe and seed, trains the demo's
+   windows model (ResNet-18, 0.4 s windows, lr 3e-5, width ``--width``);
+2. calibrates each model (:func:`alpacaspot.detect.calibrate`: temperature and operating
+   point) on the dataset's validation tapes, held out by tape;
+3. scores (a) ``--test-tapes`` unseen tapes of every training site, (b) the tapes of a
+   *validation site* (used to choose the recipe) and, with ``--test-site``, (c) the tapes
+   of a test site (run once, at the end), and reports event F1 (IoU >= 0.4) at the stored
+   operating point and, beside it, the best F1 over thresholds (chosen on the test tapes
+   themselves: a ceiling, not a result).
+
+Models, calibrations and scores are kept under ``--out``: a second run skips what is done.
+Prints a table (mean and max - min over seeds) and writes ``results.csv`` and
+``summary.csv``.
+
+Usage::
+
+    python benchmarks/bench_generalisation.py --recipes none,field --seeds 3 --out /tmp/gen
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from alpacaspot.data import Corpus, build_corpus_index, prepare_datasets
+from alpacaspot.data.synthetic import make_site_corpus, site_style
+from alpacaspot.detect import calibrate, predict_scores
+from alpacaspot.dsp import SpectrogramConfig
+from alpacaspot.evaluate import event_metrics, load_ground_truth, sweep_thresholds
+from alpacaspot.events import operating_point, scores_to_events
+from alpacaspot.models import TrainConfig, load_model, save_model, train
+from alpacaspot.pipeline.calibrate_models import validation_tapes
+
+#: Training recipes: TrainConfig settings on top of the demo's windows recipe.
+RECIPES: dict[str, dict[str, Any]] = {
+    "none": {"augmentation": False},
+    "animalspot": {"augmentation": True, "augment_policy": "animalspot"},
+    "field": {"augmentation": True, "augment_policy": "field"},
+    "field_ls": {"augmentation": True, "augment_policy": "field", "label_smoothing": 0.1},
+    "ls": {"augmentation": False, "label_smoothing": 0.1},
+}
+SPEC = SpectrogramConfig(sr=48000, n_fft=2048, hop_length=1024, fmin=0, fmax=4000,
+                         n_freq_bins=128)
+WINDOW_S = 0.4
+LABELS = ["hum"]
+TRAIN_SITE_SEEDS = (1, 2, 3, 4, 5, 6)
+VALIDATION_SITE_SEED = 101
+TEST_SITE_SEED = 202
+
+_log = logging.getLogger("bench_generalisation")
+
+
+def make_corpora(out: Path, args: argparse.Namespace) -> dict[str, Path]:
+    """The training corpus, unseen tapes of its sites, the validation and the test site."""
+    train_sites = [site_style(s, heldout=False) for s in TRAIN_SITE_SEEDS[:args.train_sites]]
+    common = dict(minutes_per_tape=args.minutes, seed=args.corpus_seed, progress=False)
+    roots = {
+        "train": make_site_corpus(out / "corpora" / "train", train_sites,
+                                  tapes_per_site=args.tapes, **common),
+        "in_domain": make_site_corpus(out / "corpora" / "in_domain", train_sites,
+                                      tapes_per_site=args.test_tapes, first_tape=args.tapes,
+                                      **common),
+        "val_site": make_site_corpus(out / "corpora" / "val_site",
+                                     [site_style(VALIDATION_SITE_SEED, heldout=True)],
+                                     tapes_per_site=args.site_tapes, **common),
+    }
+    if args.test_site:
+        roots["test_site"] = make_site_corpus(out / "corpora" / "test_site",
+                                              [site_style(TEST_SITE_SEED, heldout=True)],
+                                              tapes_per_site=args.site_tapes, **common)
+    for root in roots.values():
+        if not (root / "corpus_index.parquet").is_file():
+            build_corpus_index(root).save()
+    return roots
+
+
+def prepare(train_root: Path, hop_s: float) -> Path:
+    strategies = {"active_strategies": ["windows"], "strategies": {"windows": {
+        "split_strategy": "by_tape", "seed": 7, "min_quality": 1, "sampling": "windows",
+        "window_s": WINDOW_S, "hop_s": hop_s, "noise_ratio": 4.0}}}
+    return prepare_datasets(train_root, strategies, workers=1, progress=False)["windows"]
+
+
+def train_one(dataset: Path, model_dir: Path, recipe: str, seed: int,
+              args: argparse.Namespace) -> Path:
+    cfg = TrainConfig(
+        data_dir=dataset, model_dir=model_dir, spectrogram=SPEC, window_s=WINDOW_S,
+        width=args.width, max_train_epochs=args.epochs, epochs_per_eval=1, batch_size=32,
+        lr=3e-5, early_stopping_patience_epochs=6, lr_patience_epochs=3, seed=seed,
+        num_workers=0, torch_threads=args.threads, **RECIPES[recipe])
+    result = train(cfg)
+    if result.model_path is None:
+        raise RuntimeError(f"training of {model_dir} was interrupted")
+    return Path(result.model_path)
+
+
+def calibrated(model_path: Path, train_root: Path, dataset: Path, hop_s: float,
+               threads: int) -> Path:
+    out = model_path.with_name("model_calibrated.pt")
+    if out.is_file():
+        return out
+    recs = Corpus.load(train_root).recordings
+    tapes = validation_tapes(dataset)
+    files = sorted(recs.loc[recs["tape"].astype(str).isin(tapes), "recording"].astype(str))
+    truth = load_ground_truth(train_root, labels=LABELS)
+    bundle = calibrate(load_model(model_path), [train_root / f for f in files], truth,
+                       root=train_root, hop_s=hop_s, labels=LABELS, num_threads=threads,
+                       progress=False)
+    save_model(out, bundle)
+    return out
+
+
+def scores_of(model_path: Path, corpus: Path, out_dir: Path, hop_s: float,
+              threads: int) -> pd.DataFrame:
+    return predict_scores(load_model(model_path), corpus, hop_s=hop_s, root=corpus,
+                          out_dir=out_dir, mode="exact", num_threads=threads, progress=False)
+
+
+def evaluate(scores: pd.DataFrame, corpus: Path) -> dict[str, float]:
+    truth = load_ground_truth(corpus, labels=LABELS)
+    op = operating_point(scores)
+    events = scores_to_events(scores)
+    at_op = event_metrics(truth, events, threshold=0.4, by=("recording",))
+    sweep = sweep_thresholds(truth, scores, post=op, iou=0.4, progress=False)
+    best = sweep.loc[sweep["f1"].idxmax()]
+    return {"op_f1": at_op["f1"], "op_precision": at_op["precision"],
+            "op_recall": at_op["recall"], "op_threshold": op.threshold if op else np.nan,
+            "best_threshold_f1": float(best["f1"]), "best_threshold": float(best["threshold"]),
+            "median_dstart_ms": at_op["median_dstart_ms"],
+            "median_dend_ms": at_op["median_dend_ms"], "n_gt": at_op["n_gt"]}
+
+
+def summarise(results: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (recipe, where), part in results.groupby(["recipe", "set"], sort=False):
+        rows.append({"recipe": recipe, "set": where, "seeds": len(part),
+                     "op_f1": part["op_f1"].mean(),
+                     "op_f1_spread": part["op_f1"].max() - part["op_f1"].min(),
+                     "best_threshold_f1": part["best_threshold_f1"].mean(),
+                     "op_threshold": part["op_threshold"].mean(),
+                     "op_precision": part["op_precision"].mean(),
+                     "op_recall": part["op_recall"].mean()})
+    return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> pd.DataFrame:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, default=Path("bench_generalisation_run"))
+    p.add_argument("--recipes", default="none,field",
+                   help=f"comma-separated, of {', '.join(RECIPES)}")
+    p.add_argument("--seeds", type=int, default=3, help="training seeds 1..N")
+    p.add_argument("--train-sites", type=int, default=3)
+    p.add_argument("--tapes", type=int, default=3, help="tapes per training site")
+    p.add_argument("--test-tapes", type=int, default=1, help="unseen tapes per training site")
+    p.add_argument("--site-tapes", type=int, default=3, help="tapes of the validation/test site")
+    p.add_argument("--minutes", type=float, default=1.5, help="minutes per tape")
+    p.add_argument("--width", type=int, default=16)
+    p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--hop", type=float, default=0.05, help="window step (s)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--corpus-seed", type=int, default=0)
+    p.add_argument("--test-site", action="store_true",
+                   help="also score the test site (once, after choosing the recipe)")
+    args = p.parse_args(argv)
+    recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
+    unknown = sorted(set(recipes) - set(RECIPES))
+    if unknown or not 1 <= args.train_sites <= len(TRAIN_SITE_SEEDS):
+        p.error(f"unknown recipes {unknown} or --train-sites outside 1..{len(TRAIN_SITE_SEEDS)}")
+    logging.basicConfig(level=logging.WARNING)
+    out = args.out.absolute()
+    t0 = time.perf_counter()
+    roots = make_corpora(out, args)
+    dataset = prepare(roots["train"], args.hop)
+    t_data = time.perf_counter() - t0
+    rows = []
+    jobs = [(r, s) for s in range(1, args.seeds + 1) for r in recipes]  # all recipes first
+    for recipe, seed in tqdm(jobs, desc="recipes x seeds", unit="model"):
+        run = out / "runs" / f"{recipe}_s{seed}"
+        t1 = time.perf_counter()
+        model = train_one(dataset, run / "models", recipe, seed, args)
+        model = calibrated(model, roots["train"], dataset, args.hop, args.threads)
+        for where in [k for k in roots if k != "train"]:
+            scores = scores_of(model, roots[where], run / "scores" / where, args.hop,
+                               args.threads)
+            rows.append({"recipe": recipe, "seed": seed, "set": where,
+                         **evaluate(scores, roots[where])})
+        rows[-1]["seconds"] = round(time.perf_counter() - t1, 1)
+    results = pd.DataFrame(rows)
+    summary = summarise(results)
+    results.to_csv(out / "results.csv", index=False)
+    summary.to_csv(out / "summary.csv", index=False)
+    wall = time.perf_counter() - t0
+    (out / "run.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                              "wall_s": round(wall, 1),
+                                              "data_s": round(t_data, 1)}, indent=2) + "\n")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(summary.round(3).to_string(index=False))
+    print(f"wall time {wall:.0f} s (corpora and dataset {t_data:.0f} s)")
+    return summary
+
+
+if __name__ == "__main__":
+    main()
