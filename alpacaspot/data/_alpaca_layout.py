@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alpacaspot.data._issues import _Issues
+from alpacaspot.data._issues import Issues
 from alpacaspot.data._naming import clean_field
 from alpacaspot.errors import ConfigError, CorpusError
 from alpacaspot.io.layout import ALPACA_RAW_NAME
@@ -75,7 +75,7 @@ def _unit(root: Path, clip_time_unit: str | None) -> float:
 
 
 def read_alpaca_layout(
-    root: Path, issues: _Issues, clip_time_unit: str | None
+    root: Path, issues: Issues, clip_time_unit: str | None
 ) -> tuple[list[str], pd.DataFrame, pd.DataFrame]:
     """Recordings (raw files), hum events and annotated regions (the labelled clips)."""
     scale = _unit(root, clip_time_unit)

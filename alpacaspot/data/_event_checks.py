@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from alpacaspot.data._issues import _Issues
+from alpacaspot.data._issues import Issues
 from alpacaspot.io.raven import duplicate_notes, near_duplicates
 
 _LATE_S = 1e-3  # an end this close after the audio's end still counts as inside
@@ -39,7 +39,7 @@ def _line(events: pd.DataFrame, i: int) -> int | None:
 
 
 def check_events(events: pd.DataFrame, durations: dict[str, float], root: Path,
-                 issues: _Issues) -> pd.DataFrame:
+                 issues: Issues) -> pd.DataFrame:
     """The events that pass the checks above (index reset)."""
     events = events.reset_index(drop=True)
     if events.empty:

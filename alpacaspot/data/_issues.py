@@ -7,10 +7,12 @@ import os
 
 from alpacaspot.errors import AlpacaspotError, CorpusError
 
+__all__ = ["Issues"]
+
 _log = logging.getLogger("alpacaspot.data")
 
 
-class _Issues:
+class Issues:
     """Collect the problems of a corpus; strict mode raises them all at once at the end.
 
     Collecting before raising lets one strict run name every bad file (a corrupt WAV and a

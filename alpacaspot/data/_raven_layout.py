@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alpacaspot.data._issues import _Issues
+from alpacaspot.data._issues import Issues
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.io.layout import AUDIO_SUFFIXES
 from alpacaspot.io.raven import AudioResolver, find_column, read_raven_rows
@@ -68,7 +68,7 @@ def _names_files(path: Path) -> bool:
 
 
 def read_raven_layout(
-    root: Path, audio: list[Path], tables: list[Path], issues: _Issues, label_column: str | None
+    root: Path, audio: list[Path], tables: list[Path], issues: Issues, label_column: str | None
 ) -> tuple[list[str], pd.DataFrame]:
     """Recordings (relative POSIX paths, sorted) that have annotations, and their events.
 

@@ -30,7 +30,7 @@ from alpacaspot._atomic import atomic_write_text
 from alpacaspot.data._alpaca_layout import alpaca_tape, is_alpaca_layout, read_alpaca_layout
 from alpacaspot.data._event_checks import check_events
 from alpacaspot.data._finite import first_nonfinite
-from alpacaspot.data._issues import _Issues
+from alpacaspot.data._issues import Issues
 from alpacaspot.data._naming import clean_field, year_from_name
 from alpacaspot.data._raven_layout import list_files, read_raven_layout
 from alpacaspot.errors import AlpacaspotError, AudioError, ConfigError, CorpusError
@@ -226,7 +226,7 @@ def build_corpus_index(
         raise ConfigError(f"layout must be one of {_LAYOUTS}, got {layout!r}")
     if layout == "auto":
         layout = "alpaca" if is_alpaca_layout(r) else "raven"
-    issues = _Issues(strict)
+    issues = Issues(strict)
     regions = None
     if layout == "raven":
         audio, tables = list_files(r)

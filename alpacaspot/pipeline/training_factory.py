@@ -22,9 +22,9 @@ from typing import Any
 
 from alpacaspot._atomic import atomic_write_bytes
 from alpacaspot.cluster import JobArray
-from alpacaspot.io.animalspot import TRAIN_KEYS, write_cfg
+from alpacaspot.io.animalspot import TRAIN_EXTRA_KEYS, TRAIN_KEYS, write_cfg
 from alpacaspot.pipeline.launchers import wrapped_command, write_array_script
-from alpacaspot.pipeline.variants import TrainVariants, _train_extra_keys, load_train_variants
+from alpacaspot.pipeline.variants import TrainVariants, load_train_variants
 
 __all__ = ["training_factory", "TrainingPlan", "ALPACA_TRAIN_DEFAULTS"]
 
@@ -85,7 +85,7 @@ def _cfg_values(tv: TrainVariants, name: str, run_dir: Path) -> dict[str, str | 
         "log_dir": str(run_dir / "logs"),
         "summary_dir": str(run_dir / "summaries"),
     }
-    order = list(TRAIN_KEYS) + list(_train_extra_keys())
+    order = list(TRAIN_KEYS) + list(TRAIN_EXTRA_KEYS)
     for key in order:
         if key in merged and key not in values:
             values[key] = _cfg_value(merged[key])
@@ -144,7 +144,7 @@ def training_factory(
         run_dir = tv.runs_root / "models" / name
         cfg = training / "cfg" / name / "alpaca_server.cfg"
         write_cfg(cfg, _cfg_values(tv, name, run_dir), kind="train",
-                  extra_keys=_train_extra_keys())
+                  extra_keys=TRAIN_EXTRA_KEYS)
         cfg_paths[name] = cfg
         model_paths[name] = run_dir / "models" / "model.pt"
         dataset = tv.dataset_dir(name)
