@@ -97,3 +97,17 @@ def test_missing_required(tmp_path: Path) -> None:
 def test_invalid_values(tmp_path: Path, spec_cfg, kw: dict) -> None:
     with pytest.raises(ConfigError):
         _config(tmp_path, spec_cfg, **kw)
+
+
+def test_key_names_are_the_torch_free_ones(tmp_path: Path, spec_cfg) -> None:
+    """The training cfg's key names are defined once, in io.animalspot (torch-free); every
+    key a TrainConfig writes is one a training cfg may hold."""
+    from alpacaspot.io import animalspot
+    from alpacaspot.models import config
+
+    assert config.TRAIN_EXTRA_KEYS is animalspot.TRAIN_EXTRA_KEYS is TRAIN_EXTRA_KEYS
+    assert config.VAL_METRICS is animalspot.VAL_METRICS
+    assert config.BALANCE_MODES is animalspot.BALANCE_MODES
+    values = _config(tmp_path, spec_cfg, torch_threads=2).to_cfg_values()
+    allowed = set(animalspot.TRAIN_KEYS) | set(animalspot.TRAIN_EXTRA_KEYS)
+    assert set(values) <= allowed, sorted(set(values) - allowed)
