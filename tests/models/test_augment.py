@@ -94,3 +94,25 @@ def test_field_augmenter_mixes_backgrounds_of_other_tapes() -> None:
 
 def test_clip_tapes() -> None:
     assert clip_tapes(["sub/target-hum_1_2021_T03_0_400.wav", "junk.wav"]) == ["T03", None]
+
+
+def test_variants_file_sets_augmentation_per_variant(tmp_path: Path) -> None:
+    import json
+
+    from alpacaspot.pipeline import training_factory
+
+    doc = {"globals": {"data_root": "data", "sr": 8000, "fmax": 3000, "n_fft": 256,
+                       "hop_length": 128, "augmentation": False},
+           "calls": {"dataset": "dataset_calls", "augmentation": True,
+                     "augment_policy": "field", "label_smoothing": 0.1},
+           "windows": {"dataset": "dataset_windows"},
+           "active_variants": ["calls", "windows"]}
+    src = tmp_path / "train_variants.json"
+    src.write_text(json.dumps(doc))
+    plan = training_factory(src, root=tmp_path, check_datasets=False, check=False)
+    calls = TrainConfig.from_cfg(plan.cfg_paths["calls"])
+    windows = TrainConfig.from_cfg(plan.cfg_paths["windows"])
+    assert (calls.augmentation, calls.augment_policy, calls.label_smoothing) == (
+        True, "field", 0.1)
+    assert (windows.augmentation, windows.augment_policy, windows.label_smoothing) == (
+        False, "animalspot", 0.0)
