@@ -203,8 +203,8 @@ def apply_recorder(x: np.ndarray, sr: int, site: SiteStyle,
     >>> import dataclasses
     >>> s = dataclasses.replace(site_style(0), gain_db=40.0)
     >>> x = 0.1 * np.sin(np.arange(4000) / 3.0).astype(np.float32)
-    >>> float(np.abs(apply_recorder(x, 8000, s, np.random.default_rng(0))).max()) <= 0.98
-    True
+    >>> round(float(np.abs(apply_recorder(x, 8000, s, np.random.default_rng(0))).max()), 4)
+    0.98
     """
     x = np.asarray(x, dtype=np.float64)
     spec = np.fft.rfft(x)
