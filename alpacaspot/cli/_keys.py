@@ -75,6 +75,9 @@ _HELP: dict[str, str] = {
     "preemphases": "pre-emphasis coefficient",
     "min_level_db": "floor of the dB scale",
     "ref_level_db": "reference level of the dB scale",
+    "augment_policy": "with augmentation: animalspot (pitch, time, amplitude) or field "
+                      "(other tapes' background, recorder response, shifts, masks)",
+    "label_smoothing": "label smoothing of the cross-entropy loss, in [0, 1)",
     # predict
     "model_path": "model file (model.pt, or an ANIMAL-SPOT .pk); required",
     "input_file": "a recording, a folder of recordings or a list file; required",
