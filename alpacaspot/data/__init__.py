@@ -41,11 +41,12 @@ from alpacaspot.data.prepare import prepare_datasets, prepare_variant
 from alpacaspot.data.spectrogram_png import save_spectrogram_png
 from alpacaspot.data.splits import SPLIT_STRATEGIES, assign_splits
 from alpacaspot.data.strategy import Strategy, load_strategies
-from alpacaspot.data.synthetic import make_synthetic_corpus
+from alpacaspot.data.synthetic import SiteStyle, make_site_corpus, make_synthetic_corpus, site_style
 
 __all__ = [
     "Corpus",
     "NoiseMiner",
+    "SiteStyle",
     "SPLIT_STRATEGIES",
     "Strategy",
     "assign_splits",
@@ -53,8 +54,10 @@ __all__ = [
     "extract_clips",
     "free_gaps",
     "load_strategies",
+    "make_site_corpus",
     "make_synthetic_corpus",
     "prepare_datasets",
     "prepare_variant",
     "save_spectrogram_png",
+    "site_style",
 ]
