@@ -1,8 +1,17 @@
-"""A small pipeline tree on disk for the check and clean tests: tiny WAVs, real Parquet."""
+"""A small pipeline tree on disk for the check and clean tests: tiny WAVs, real Parquet.
+
+Also the small demo pipeline, run once per session (``baseline``) on synthetic corpora with a
+corrupt WAV and a malformed table (``corpora``), whose outputs the end-to-end and shared-mode
+tests reuse.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,6 +21,8 @@ import pytest
 
 from alpacaspot.io import write_audio, write_table
 
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "examples" / "run_pipeline.py"
 SR = 8000
 SLURM = {"partition": "gpu", "time": "02:00:00", "gpus": 1, "cpus": 2,
          "evaluate": {"partition": "cpu", "gpus": 0}}
@@ -152,3 +163,55 @@ def tree() -> SimpleNamespace:
         write_model=write_model,
         write_benchmark_outputs=write_benchmark_outputs,
     )
+
+
+def _corrupt(corpus: Path) -> tuple[Path, Path]:
+    """Add a corrupt WAV and a recording whose Raven table is malformed."""
+    bad_wav = corpus / "zz_broken" / "corrupt_20200101.wav"
+    bad_wav.parent.mkdir()
+    bad_wav.write_bytes(b"RIFF\x10\x00\x00\x00WAVEfmt garbage that is not audio")
+    good = sorted(corpus.rglob("*.wav"))[0]
+    odd = corpus / "zz_badtable" / "badtable_20200102.wav"
+    odd.parent.mkdir()
+    shutil.copy(good, odd)
+    (odd.parent / "badtable_20200102.Table.1.selections.txt").write_text(
+        "Selection\tView\tChannel\tBegin Time (s)\tEnd Time (s)\tAnnotation\n"
+        "1\tSpectrogram 1\t1\tnot-a-number\t2.0\thum\n")
+    return bad_wav, odd.parent / "badtable_20200102.Table.1.selections.txt"
+
+
+@pytest.fixture(scope="session")
+def corpora(tmp_path_factory) -> dict[str, Path]:
+    from alpacaspot.data import make_synthetic_corpus
+
+    base = tmp_path_factory.mktemp("corpora")
+    train = make_synthetic_corpus(base / "train", n_tapes=3, minutes_per_tape=1.0, seed=11)
+    bench = make_synthetic_corpus(base / "bench", n_tapes=2, minutes_per_tape=0.5, seed=2024)
+    bad_wav, bad_table = _corrupt(train)
+    return {"train": train, "bench": bench, "bad_wav": bad_wav, "bad_table": bad_table}
+
+
+def _command(out: Path, corpora: dict[str, Path], *extra: str) -> list[str]:
+    return [sys.executable, str(SCRIPT), "--out", str(out), "--budget", "small",
+            "--training-corpus", str(out / "corpora" / "train"),
+            "--benchmark-corpus", str(out / "corpora" / "bench"), *extra]
+
+
+def _fresh(out: Path, corpora: dict[str, Path]) -> None:
+    for name in ("train", "bench"):
+        shutil.copytree(corpora[name], out / "corpora" / name)
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, MPLBACKEND="Agg")
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900,
+                          check=False)
+
+
+@pytest.fixture(scope="session")
+def baseline(corpora, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    out = tmp_path_factory.mktemp("baseline") / "run"
+    _fresh(out, corpora)
+    done = _run(_command(out, corpora, "--lenient"))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-5000:]
+    return out, done
