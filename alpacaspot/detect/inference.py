@@ -226,6 +226,9 @@ def predict_scores(
     if channel is not None and (isinstance(channel, bool) or int(channel) != channel
                                 or int(channel) < 1):
         raise ConfigError(f"channel must be a positive (1-based) integer, got {channel!r}")
+    if mode == "shared" and frontend is not None:
+        raise ConfigError("frontend= applies to mode='exact'; shared mode computes its own "
+                          "block spectrograms (on the model's device)")
     if mode == "shared" and channel is not None:
         raise ConfigError("mode='shared' averages the channels; use mode='exact' for channel=")
     fitted = (getattr(bundle, "provenance", None) or {}).get("shared_fit")

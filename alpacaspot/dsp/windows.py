@@ -28,7 +28,8 @@ from alpacaspot.dsp.spectrogram import compute_frames
 from alpacaspot.dsp.stft import as_signal, get_window
 from alpacaspot.errors import ConfigError
 
-__all__ = ["window_view", "window_count", "window_spectrograms", "frame_windows"]
+__all__ = ["window_view", "window_count", "window_spectrograms", "frame_windows",
+           "first_sample_ignored"]
 
 
 def window_view(spec: np.ndarray, *, n_frames: int, hop_frames: int) -> np.ndarray:
@@ -225,9 +226,18 @@ def _even_step(ws: np.ndarray, hop_length: int) -> int | None:
     return step
 
 
-def _first_sample_ignored(config: SpectrogramConfig) -> bool:
+def first_sample_ignored(config: SpectrogramConfig) -> bool:
     """True when a frame's first sample has no effect (zero window coefficient or no
-    pre-emphasis), so a window's own pre-emphasis equals the whole signal's."""
+    pre-emphasis), so a window's own pre-emphasis equals the whole signal's.
+
+    Examples
+    --------
+    >>> kw = dict(sr=8000, n_fft=256, hop_length=128, fmin=0, fmax=4000, n_freq_bins=16)
+    >>> first_sample_ignored(SpectrogramConfig(**kw, window="hann"))
+    True
+    >>> first_sample_ignored(SpectrogramConfig(**kw, window="hamming"))
+    False
+    """
     return config.preemphasis == 0.0 or float(get_window(config.window, config.n_fft)[0]) == 0.0
 
 
@@ -244,7 +254,7 @@ def _sliced(
     starts = ws[0] + np.arange(n_unique, dtype=np.int64) * config.hop_length
     frames = compute_frames(x, starts, np.zeros_like(starts), config, workers=workers)
     out = window_view(frames, n_frames=n_frames, hop_frames=step).copy(order="C")
-    if not _first_sample_ignored(config):
+    if not first_sample_ignored(config):
         # a window's first frame without pre-emphasis reaching back before the window
         out[:, 0, :] = compute_frames(x, ws, ws, config, workers=workers)
     return out

@@ -174,6 +174,9 @@ def test_front_end_is_chosen_by_name(bundle: ModelBundle, wavs: dict[str, Path])
     assert isinstance(get_frontend("torch"), FrontEnd)
     with pytest.raises(ConfigError, match="frontend must be one of"):
         predict_scores(bundle, wavs["48k"], hop_s=0.05, frontend="fpga", progress=False)
+    with pytest.raises(ConfigError, match="mode='exact'"):
+        predict_scores(bundle, wavs["48k"], hop_s=0.05, frontend="torch", mode="shared",
+                       progress=False)
 
 
 def test_a_new_front_end_is_one_registration(bundle: ModelBundle,

@@ -36,6 +36,7 @@ from alpacaspot.dsp.compression import compression_matrix
 from alpacaspot.dsp.config import SpectrogramConfig
 from alpacaspot.dsp.grid import WindowGrid
 from alpacaspot.dsp.stft import get_window
+from alpacaspot.dsp.windows import first_sample_ignored
 from alpacaspot.io.audio import DEFAULT_RESAMPLER
 
 __all__ = ["TorchFrontEnd", "TorchSpectrogram"]
@@ -61,7 +62,7 @@ class TorchSpectrogram:
         self.window = torch.from_numpy(win).to(self.device)
         self.scale = 1.0 / float(np.sum(win.astype(np.float64) ** 2))
         self.floor = 10.0 ** (config.min_level_db / 10.0)
-        self.first_sample_ignored = config.preemphasis == 0.0 or float(win[0]) == 0.0
+        self.first_sample_ignored = first_sample_ignored(config)
         comp = compression_matrix(config)
         counts = np.diff(comp.offsets)
         self.gather: torch.Tensor | None = None
