@@ -26,7 +26,7 @@ from alpacaspot.errors import ConfigError
 from alpacaspot.io.audio import DEFAULT_RESAMPLER
 
 __all__ = ["Batch", "FrontEnd", "FRONTENDS", "register_frontend", "get_frontend",
-           "default_frontend", "DEFAULT_RESAMPLER"]
+           "default_frontend"]
 
 
 @dataclass(frozen=True)
