@@ -351,7 +351,7 @@ def test_importing_a_torch_free_layer_loads_no_torch(layer):
     assert r.returncode == 0, f"importing alpacaspot.{layer} loaded: {r.stdout}{r.stderr}"
 
 
-def test_info_on_a_table_wav_or_training_cfg_loads_no_torch(tmp_path):
+def test_info_on_a_table_wav_or_cfg_loads_no_torch(tmp_path):
     import numpy as np
     import pandas as pd
 
@@ -366,11 +366,16 @@ def test_info_on_a_table_wav_or_training_cfg_loads_no_torch(tmp_path):
                     {"data_dir": "d", "model_dir": "m", "sequence_len": "400", "width": "16",
                      "val_metric": "loss", "augmentation": True},
                     kind="train", extra_keys=TRAIN_EXTRA_KEYS)
+    predict = write_cfg(tmp_path / "predict.cfg", {"model_path": "m.pt", "input_file": "a.wav",
+                                                   "sequence_len": "0.4", "hop": "0.05"},
+                        kind="predict")
+    evaluate = write_cfg(tmp_path / "eval.cfg", {"prediction_dir": "p", "threshold": "0.5"},
+                         kind="evaluate")
     r = _fresh(f"""
         import sys
         from alpacaspot.cli import main
-        codes = [main(["info", {str(wav)!r}]), main(["info", {str(table)!r}]),
-                 main(["info", {str(cfg)!r}])]
+        codes = [main(["info", str(path)]) for path in
+                 {[str(wav), str(table), str(cfg), str(predict), str(evaluate)]!r}]
         heavy = sorted(m for m in sys.modules if m.split(".")[0] in {HEAVY!r})
         print(codes, heavy)
         sys.exit(1 if heavy or any(codes) else 0)
