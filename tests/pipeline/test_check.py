@@ -259,9 +259,9 @@ def test_stage_none_picks_present_stages(pipeline_root: Path, tree: SimpleNamesp
 
 
 def test_disk_space_and_script_options(tmp_path: Path) -> None:
-    from alpacaspot.pipeline.check import _Collector
+    from alpacaspot.pipeline.problems import Collector
 
-    sink = _Collector()
+    sink = Collector()
     check_disk(sink, "train", tmp_path / "not" / "yet", 1 << 60, "models")
     assert "free for models" in sink.problems[0].message
     assert sink.problems[0].path == os.fspath(tmp_path / "not" / "yet")
