@@ -275,11 +275,6 @@ def _describe(cycle: list[str], graph: dict[str, dict[str, Import]]) -> str:
 #: Cycles known and owned elsewhere, to be broken there; the test fails when one of them is
 #: gone (remove it here) or when any other cycle appears.
 KNOWN_CYCLES: list[list[str]] = [
-    # the front-end registry imports its built-in front ends inside get_frontend (torch kept
-    # lazy); they import the registry. Fix: register the built-ins from the package's
-    # __init__ or move get_frontend there.
-    ["alpacaspot.detect.frontends.base", "alpacaspot.detect.frontends.cpu",
-     "alpacaspot.detect.frontends.torch_frontend"],
 ]
 
 

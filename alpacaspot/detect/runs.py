@@ -76,8 +76,8 @@ def write_evaluation(
         Every scored recording: each gets a Raven table, an empty one when it has no
         detection (default: the recordings of ``events``).
     tapes : mapping, optional
-        Recording -> tape (default: :func:`alpacaspot.io.layout.default_tape`, the file name
-        without its suffix).
+        Recording -> tape (default: :func:`alpacaspot.io.layout.default_tape`: the fork's
+        animal and date, else the first folder, else the file name without its suffix).
     generated_at : str
         ``meta.generated_at`` of ``index.json`` (pass a value derived from the inputs to keep
         the output byte-identical across re-runs).

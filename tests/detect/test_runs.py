@@ -27,7 +27,8 @@ def test_animalspot_run_folder(tmp_path):
     assert read_raven(tmp_path / "z.wav.selections.txt").empty
     stored = read_table(tmp_path / "index.parquet", schema="events")
     assert stored["pred_path"].tolist() == ["t/a.b.wav.selections.txt"]
-    assert stored["tape"].tolist() == ["a.b"] == idx["tape"].tolist()
+    # a recording in a folder belongs to the folder's tape, as the corpus index assigns it
+    assert stored["tape"].tolist() == ["t"] == idx["tape"].tolist()
     doc = json.loads((tmp_path / "index.json").read_text())
     assert doc["entries"][0]["uid"] == "t/a.b.wav#1"
     assert doc["entries"][0]["dur_s"] == 0.45

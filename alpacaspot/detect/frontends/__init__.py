@@ -7,7 +7,7 @@
 
 :func:`get_frontend` builds one by name; :func:`default_frontend` picks ``"torch"`` for a
 model on CUDA and ``"cpu"`` otherwise. A new front end is one module whose class is decorated
-with :func:`register_frontend` (and imported by ``base._load_builtin``).
+with :func:`register_frontend` (and imported here, which registers it).
 
 Examples
 --------
@@ -24,6 +24,8 @@ from alpacaspot.detect.frontends.base import (
     get_frontend,
     register_frontend,
 )
+from alpacaspot.detect.frontends.cpu import CpuFrontEnd
+from alpacaspot.detect.frontends.torch_frontend import TorchFrontEnd
 
-__all__ = ["FRONTENDS", "Batch", "FrontEnd", "default_frontend", "get_frontend",
-           "register_frontend"]
+__all__ = ["FRONTENDS", "Batch", "CpuFrontEnd", "FrontEnd", "TorchFrontEnd", "default_frontend",
+           "get_frontend", "register_frontend"]

@@ -97,10 +97,9 @@ def get_frontend(name: str, *, device: Any = "cpu", **options: Any) -> FrontEnd:
 
     Examples
     --------
-    >>> get_frontend("cpu").name  # doctest: +SKIP
+    >>> get_frontend("cpu").name
     'cpu'
     """
-    _load_builtin()
     if name not in FRONTENDS:
         raise ConfigError(f"frontend must be one of {tuple(sorted(FRONTENDS))}, got {name!r}")
     return FRONTENDS[name](device=device, **options)
@@ -115,8 +114,3 @@ def default_frontend(device: Any) -> str:
     ('cpu', 'torch')
     """
     return "torch" if str(device).startswith("cuda") else "cpu"
-
-
-def _load_builtin() -> None:
-    # the built-in front ends register themselves on import
-    from alpacaspot.detect.frontends import cpu, torch_frontend  # noqa: F401
