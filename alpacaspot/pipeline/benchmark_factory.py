@@ -18,7 +18,8 @@ A variant with ``mode: shared`` predicts in shared mode with the model fitted fo
 name ``<model>.shared``, and the fit array is written too::
 
     BENCHMARK/jobs/fit_shared.batch              task i fits model i for shared mode
-                                                 (pred_models.batch runs it first)
+                                                 (pred_models.batch submits it first and
+                                                 the shared runs' arrays after it)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from alpacaspot.pipeline.fit_shared_models import (
     fit_shared_array,
     shared_model_path,
     shared_run_name,
+    write_master_with_fit,
 )
 from alpacaspot.pipeline.launchers import (
     wrapped_command,
@@ -274,12 +276,12 @@ def benchmark_factory(
                                    max_concurrent=max_concurrent)
         arrays[model] = array
         scripts[model] = write_array_script(jobs / f"pred_{model}.batch", array)
-    launch = ([fit_script] if fit_script is not None else []) + list(scripts.values())
-    master = write_master_script(
-        jobs / "pred_models.batch", launch,
-        description="prediction arrays of every model" + (
-            "; fit_shared.batch first: on Slurm, let it finish before the shared runs' "
-            "arrays start (run_pipeline chains them)" if fit_script is not None else ""))
+    if fit_script is None:
+        master = write_master_script(jobs / "pred_models.batch", list(scripts.values()),
+                                     description="prediction arrays of every model")
+    else:
+        master = write_master_with_fit(jobs / "pred_models.batch", fit_script, scripts,
+                                       list(shared))
     atomic_write_text(bench / "benchmark_variants.json",
                       json.dumps(doc, indent=2, sort_keys=False) + "\n")
     _log.info("benchmark factory: %d model(s) x %d variant(s), %d shared run(s), predict "

@@ -11,6 +11,8 @@ The fit is a job array like the other steps (``BENCHMARK/jobs/fit_shared.batch``
 per model, ``alpacaspot fit-shared``), each task wrapped in the done-marker runner (marker in
 ``<model's run dir>/shared_fit/``): a re-run skips a finished fit and fits again when the model
 file (a new calibration) or the recordings changed. The model file is written atomically.
+``BENCHMARK/jobs/pred_models.batch`` then launches the fit first and, on Slurm, makes the
+shared runs' prediction arrays wait for it.
 
 The benchmark outputs of a model in shared mode go under the run name ``<model>.shared``
 (``BENCHMARK/cfg/<model>.shared/<tag>/``, ``BENCHMARK/runs/<model>.shared/``), so that exact
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ __all__ = [
     "find_fit_audio",
     "training_audio",
     "fit_shared_array",
+    "write_master_with_fit",
 ]
 
 _log = logging.getLogger(__name__)
@@ -278,3 +282,62 @@ def fit_shared_array(
     _log.info("shared fit: %d model(s)", len(commands))
     return settings.job_array("fit_shared", commands, log_dir=Path(log_dir),
                               max_concurrent=max_concurrent)
+
+
+def write_master_with_fit(path: PathLike, fit_script: PathLike,
+                          scripts: Mapping[str, PathLike], shared: Sequence[str]) -> Path:
+    """Write ``pred_models.batch`` when a shared-mode fit is planned: the fit array first.
+
+    Where ``sbatch`` exists the fit array is submitted first (``--parsable``) and the arrays
+    of the shared runs (``shared``: their names among ``scripts``) are submitted with
+    ``--dependency=afterok:<fit job>``; the others go at once. Elsewhere (or with
+    ``ALPACASPOT_LOCAL`` set) everything runs here in that order, and a failed fit skips
+    the shared runs. Exits non-zero when any launch failed.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> p = write_master_with_fit(d / "pred_models.batch", d / "fit_shared.batch",
+    ...     {"v1": d / "pred_v1.batch", "v1.shared": d / "pred_v1.shared.batch"}, ["v1.shared"])
+    >>> "--dependency=afterok:" in p.read_text()
+    True
+    """
+    from alpacaspot._atomic import atomic_write_text
+
+    def q(p: PathLike) -> str:
+        return shlex.quote(str(Path(p).absolute()))
+
+    fit = q(fit_script)
+    lines = [
+        "#!/bin/bash",
+        "# prediction arrays of every model, after the shared-mode fit for the shared runs",
+        "# Submits each array with sbatch where it exists (the shared runs' arrays wait for",
+        "# the fit array), else runs the fit and then every array here.",
+        "status=0",
+        'if [ -z "${ALPACASPOT_LOCAL:-}" ] && command -v sbatch >/dev/null 2>&1; then',
+        f'    fit=$(bash {fit} --parsable "$@") || fit=""',
+        '    fit=${fit%%;*}',
+        '    case "$fit" in',
+        '        ""|*[!0-9]*) echo "launch failed: "' + fit + ' >&2; exit 1 ;;',
+        "    esac",
+        '    after=("--dependency=afterok:$fit")',
+        "else",
+        f'    if bash {fit} "$@"; then after=(); else',
+        '        echo "shared-mode fit failed: "' + fit + '" (shared runs skipped)" >&2',
+        "        status=1; after=(skip)",
+        "    fi",
+        "fi",
+    ]
+    for name in sorted(scripts, key=lambda n: (n in shared, n)):
+        s = q(scripts[name])
+        if name in shared:
+            lines.append(f'[ "${{after[0]:-}}" = skip ] || bash {s} "${{after[@]}}" "$@" || '
+                         f'{{ echo "launch failed: "{s} >&2; status=1; }}')
+        else:
+            lines.append(f'bash {s} "$@" || {{ echo "launch failed: "{s} >&2; status=1; }}')
+    lines += ['exit "$status"', ""]
+    target = Path(path)
+    atomic_write_text(target, "\n".join(lines))
+    target.chmod(0o755)
+    return target

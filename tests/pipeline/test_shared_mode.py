@@ -10,8 +10,10 @@ test reuses that run.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -233,3 +235,31 @@ def test_shared_run_name_taken_by_a_model(tmp_path, tree):
         benchmark_factory(root / "data" / "corpus1", root / "tools/benchmark_variants.json",
                           root=root, models=models, fit_audio={"v1": [root / "x.wav"]},
                           check=False)
+
+
+def test_master_script_makes_shared_runs_wait_for_the_fit_on_slurm(tmp_path, tree):
+    """``bash pred_models.batch`` where sbatch exists (a stand-in that records its calls)."""
+    from alpacaspot.pipeline import benchmark_factory
+
+    root = _shared_tree(tmp_path, tree)
+    audio = root / "data" / "corpus1" / "tapeA" / "rec0.wav"
+    plan = benchmark_factory(root / "data" / "corpus1", root / "tools/benchmark_variants.json",
+                             root=root, models={"v1": root / "m" / "model.pt"},
+                             fit_audio={"v1": [audio]}, check=False)
+    bin_dir, calls = tmp_path / "bin", tmp_path / "sbatch_calls.txt"
+    bin_dir.mkdir()
+    fake = bin_dir / "sbatch"
+    fake.write_text(f'#!/bin/bash\necho "$*" >> {shlex.quote(str(calls))}\n'
+                    'case " $* " in *" --parsable "*) echo "4242;cluster" ;; '
+                    '*) echo "Submitted batch job 4243" ;; esac\n')
+    fake.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "ALPACASPOT_LOCAL"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(["bash", str(plan.master_script)], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = calls.read_text().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("--parsable") and lines[0].endswith("fit_shared.batch")
+    assert lines[1].endswith("pred_v1.batch") and "--dependency" not in lines[1]
+    assert lines[2] == f"--dependency=afterok:4242 {plan.scripts['v1.shared']}"
