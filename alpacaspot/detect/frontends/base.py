@@ -97,6 +97,7 @@ def get_frontend(name: str, *, device: Any = "cpu", **options: Any) -> FrontEnd:
 
     Examples
     --------
+    >>> from alpacaspot.detect.frontends import get_frontend
     >>> get_frontend("cpu").name
     'cpu'
     """
