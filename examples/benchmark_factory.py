@@ -4,6 +4,10 @@
     python examples/benchmark_factory.py --corpus-root data/benchmark_corpus_v1 \
         --variants-json tools/benchmark_variants.json --max-concurrent 15
     bash BENCHMARK/jobs/pred_models.batch
+
+A variant with ``"mode": "shared"`` adds ``BENCHMARK/jobs/fit_shared.batch`` (each model fitted
+for shared mode on its dataset's train tapes; ``pred_models.batch`` runs it first) and runs
+``<model>.shared`` with the fitted model.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus-root", required=True, help="benchmark corpus folder")
     parser.add_argument("--variants-json", default="tools/benchmark_variants.json",
-                        help="list of {seq_len, hop, threshold} (or {slurm, variants})")
+                        help="list of {seq_len, hop, threshold[, mode]} (or {slurm, "
+                             "postprocess, shared_fit, variants})")
     parser.add_argument("--root", default=".", help="pipeline root (TRAINING/, BENCHMARK/)")
     parser.add_argument("--max-concurrent", type=int, default=None, help="array throttle")
     parser.add_argument("--models", nargs="*", default=None,
@@ -36,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     for model, tags in plan.tags.items():
         print(f"{model}: {len(tags)} tags, {plan.predict_arrays[model].n_tasks} prediction "
               f"task(s) -> {plan.scripts[model]}")
+    if plan.fit_array is not None:
+        print(f"shared-mode fit: {plan.fit_array.n_tasks} task(s) -> {plan.fit_script}")
     print(f"submit: bash {plan.master_script}")
     return 0
 

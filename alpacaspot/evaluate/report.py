@@ -30,7 +30,7 @@ PathLike = str | os.PathLike[str]
 FIGURE_NAMES: tuple[str, ...] = ("leaderboard", "threshold_curves", "pr_curves", "tape_recall",
                                  "boundary_errors", "detections")
 
-_TABLE_COLUMNS = ("model", "mode", "tag", "criterion", "n_gt", "n_pred", "tp", "precision",
+_TABLE_COLUMNS = ("model", "tag", "criterion", "mode", "n_gt", "n_pred", "tp", "precision",
                   "recall", "f1", "median_dstart_ms", "median_dend_ms", "ap", "best_threshold")
 
 
@@ -128,7 +128,7 @@ def best_per_model(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataF
         return rows
     best = rows.sort_values(["model", "f1", "tag"], ascending=[True, False, True])
     best = best.groupby("model", sort=True).head(1)
-    wanted = ["model", "mode", "tag", "criterion", "f1", "precision", "recall", "ap",
+    wanted = ["model", "tag", "criterion", "mode", "f1", "precision", "recall", "ap",
               "best_threshold",
               "median_dstart_ms", "median_dend_ms"]
     return best[[c for c in wanted if c in best.columns]].reset_index(drop=True)

@@ -25,6 +25,7 @@ from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
 from alpacaspot.io.layout import CORPUS_INDEX_FILE
+from alpacaspot.pipeline.variants import parse_benchmark_variants
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
@@ -244,10 +245,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     from alpacaspot.evaluate import evaluate_benchmark
     from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
     from alpacaspot.pipeline.fit_shared_models import training_audio
-    from alpacaspot.pipeline.variants import parse_benchmark_variants
 
-    # a bad benchmark variant stops the run before any corpus or training work
-    parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))
+    parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))  # fail early
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
@@ -282,15 +281,15 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
                                                    root=root)))
     if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "benchmark")
-    before_predict = train_ids
-    if bench_plan.fit_array is not None:
-        fit_array = bench_plan.fit_array
+    fit_ids: list[int] = []
+    if (fit_array := bench_plan.fit_array) is not None:
         fit_ids = steps.run("fit_shared", lambda: _submit(executor, [fit_array], train_ids))
         if executor.blocking:
             _check_jobs(executor, fit_ids, "shared-mode fit")
-        before_predict = train_ids + fit_ids
-    pred_ids = steps.run("predict", lambda: _submit(
-        executor, list(bench_plan.predict_arrays.values()), before_predict))
+    pred_ids = steps.run("predict", lambda: [  # shared runs wait for their fit too
+        executor.submit(a, after=(train_ids + fit_ids if m in bench_plan.shared_models
+                                  else train_ids) or None)
+        for m, a in bench_plan.predict_arrays.items()])
     if executor.blocking:
         _check_jobs(executor, pred_ids, "prediction")
 
@@ -300,7 +299,7 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
         _require_slurm_ready(root, "evaluate")
     eval_ids = steps.run("evaluate", lambda: _submit(
         executor, list(eval_plan.arrays.values()), pred_ids))
-    _check_jobs(executor, before_predict + pred_ids + eval_ids, "pipeline")
+    _check_jobs(executor, train_ids + fit_ids + pred_ids + eval_ids, "pipeline")
 
     metrics_path = root / "BENCHMARK" / "metrics.csv"
     post = _post(spec.post)

@@ -10,8 +10,11 @@
 
 Variants may also sit under a ``"variants"`` object. ``benchmark_variants.json`` is the seed's
 list of ``{"seq_len": 0.40, "hop": 0.05, "threshold": 0.90}`` or
-``{"slurm": {...}, "variants": [...]}``. Unknown keys, bad values, missing datasets and
-inactive-but-referenced variants are :class:`~alpacaspot.errors.ConfigError` naming the file.
+``{"slurm": {...}, "postprocess": {...}, "shared_fit": {...}, "variants": [...]}``; an entry
+may add ``"mode": "shared"`` (default ``"exact"``) to predict with the model fitted for shared
+mode, whose fit the ``shared_fit`` block tunes (:data:`SHARED_FIT_KEYS`). Unknown keys, bad
+values, missing datasets and inactive-but-referenced variants are
+:class:`~alpacaspot.errors.ConfigError` naming the file.
 """
 
 from __future__ import annotations
