@@ -174,7 +174,9 @@ def plot_tape_heatmap(per_tape: pd.DataFrame, *, metric: str = "recall",
     t = _pick_criterion(per_tape, criterion)
     grid = t.assign(run=t["model"].astype(str) + " / " + t["tag"].astype(str)).pivot_table(
         index="run", columns="tape", values=metric, aggfunc="mean", sort=True)
-    fig = _figure(1.5 + 0.6 * max(grid.shape[1], 1), 1.5 + 0.35 * max(grid.shape[0], 1))
+    label = max((len(str(i)) for i in grid.index), default=0)  # 7 pt: about 0.06 in a char
+    fig = _figure(1.5 + 0.6 * max(grid.shape[1], 1) + 0.06 * label,
+                  1.5 + 0.35 * max(grid.shape[0], 1))
     ax = fig.add_subplot()
     im = ax.imshow(grid.to_numpy(dtype=float), vmin=0, vmax=1, cmap="viridis", aspect="auto")
     ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns], rotation=60,
