@@ -16,7 +16,7 @@ Examples
 (13, 17, 128)
 """
 
-from alpacaspot.dsp import augment
+from alpacaspot.dsp import augment, field_augment
 from alpacaspot.dsp.blocks import spectrogram_blocks
 from alpacaspot.dsp.compression import CompressionMatrix, compression_matrix, mel_filterbank
 from alpacaspot.dsp.config import (
@@ -45,6 +45,7 @@ __all__ = [
     "CompressionMatrix",
     "WindowGrid",
     "augment",
+    "field_augment",
     "SpectrogramConfig",
     "compression_matrix",
     "fit_frames",

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from alpacaspot.dsp import augment
+from alpacaspot.dsp import augment, field_augment
 
 __all__: list[str] = []
 
@@ -58,8 +58,8 @@ class FieldAugmenter:
     """Field-audio augmentation of a training clip's dB spectrogram.
 
     In order: with probability 0.8 the background of a noise clip of another tape is mixed
-    in at 0..20 dB SNR (:func:`~alpacaspot.dsp.augment.mix_background`), a random recorder
-    response (tilt and bell, up to +-6 dB each), a shift of at most one frame, and with
+    in at 0..20 dB SNR (:func:`~alpacaspot.dsp.field_augment.mix_background`), a random
+    recorder response (tilt and bell, up to +-6 dB each), a shift of at most one frame, and with
     probability 0.5 each a time mask (up to 2 frames) and a frequency mask (up to 8 bins).
     No step moves a call in time by more than a frame or in pitch, so the window's label
     stays true; the level change is implicit in the mix (min-max normalisation ignores gain).
@@ -104,9 +104,9 @@ class FieldAugmenter:
         if rng.random() < 0.8:
             bg = self._background(index, rng)
             if bg is not None and bg.shape[1] == out.shape[1]:
-                out = augment.mix_background(out, bg, rng, snr_db_low=0.0, snr_db_high=20.0)
-        out = augment.random_eq(out, rng, max_tilt_db=6.0, max_bell_db=6.0)
-        out = augment.time_shift(out, rng, max_frames=1)
+                out = field_augment.mix_background(out, bg, rng, snr_db_low=0.0, snr_db_high=20.0)
+        out = field_augment.random_eq(out, rng, max_tilt_db=6.0, max_bell_db=6.0)
+        out = field_augment.time_shift(out, rng, max_frames=1)
         if rng.random() < 0.5:
             out = augment.time_mask(out, rng, max_width=2)
         if rng.random() < 0.5:

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alpacaspot.dsp import augment
+from alpacaspot.dsp import augment, field_augment
 from alpacaspot.errors import ConfigError
 
 
@@ -109,9 +109,9 @@ def test_masks_fill_runs(spec) -> None:
 
 
 FIELD_STEPS = [
-    lambda s, r: augment.mix_background(s, s[::-1] - 10.0, r),
-    lambda s, r: augment.random_eq(s, r),
-    lambda s, r: augment.time_shift(s, r, max_frames=2),
+    lambda s, r: field_augment.mix_background(s, s[::-1] - 10.0, r),
+    lambda s, r: field_augment.random_eq(s, r),
+    lambda s, r: field_augment.time_shift(s, r, max_frames=2),
 ]
 
 
@@ -130,7 +130,7 @@ def test_field_steps_seeded_and_shape_safe(spec, step) -> None:
 def test_mix_background_reaches_the_snr() -> None:
     sig = np.full((8, 4), -20.0, np.float32)
     bg = np.full((3, 4), -50.0, np.float32)  # shorter: tiled
-    out = augment.mix_background(sig, bg, np.random.default_rng(0), snr_db_low=6.0,
+    out = field_augment.mix_background(sig, bg, np.random.default_rng(0), snr_db_low=6.0,
                                  snr_db_high=6.0)
     added = 10 ** (out / 10) - 10 ** (sig / 10)
     snr = 10 * np.log10(np.mean(10 ** (sig / 10)) / np.mean(added))
@@ -139,11 +139,11 @@ def test_mix_background_reaches_the_snr() -> None:
 
 
 def test_random_eq_is_a_smooth_response_added_to_every_frame(spec) -> None:
-    out = augment.random_eq(spec, np.random.default_rng(1), max_tilt_db=6.0, max_bell_db=6.0)
+    out = field_augment.random_eq(spec, np.random.default_rng(1), max_tilt_db=6.0, max_bell_db=6.0)
     d = out - spec
     np.testing.assert_allclose(d, np.broadcast_to(d[0], d.shape), atol=1e-4)
     assert np.abs(d).max() <= 6.0 + 1e-4 and np.abs(d).max() > 0
-    flat = augment.random_eq(spec, np.random.default_rng(1), max_tilt_db=0.0, max_bell_db=0.0)
+    flat = field_augment.random_eq(spec, np.random.default_rng(1), max_tilt_db=0.0, max_bell_db=0.0)
     np.testing.assert_array_equal(flat, spec)
 
 
@@ -151,20 +151,20 @@ def test_time_shift_moves_by_at_most_max_frames() -> None:
     s = np.arange(10, dtype=np.float32)[:, None]
     shifts = set()
     for i in range(40):
-        out = augment.time_shift(s, np.random.default_rng(i), max_frames=2)[:, 0]
+        out = field_augment.time_shift(s, np.random.default_rng(i), max_frames=2)[:, 0]
         shifts.add(int(out[5] - s[5, 0]))
     assert shifts == {-2, -1, 0, 1, 2}
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda s: augment.mix_background(s, s[:, :3], np.random.default_rng(0)), "bins"),
-    (lambda s: augment.mix_background(s, s, np.random.default_rng(0), snr_db_low=5,
+    (lambda s: field_augment.mix_background(s, s[:, :3], np.random.default_rng(0)), "bins"),
+    (lambda s: field_augment.mix_background(s, s, np.random.default_rng(0), snr_db_low=5,
                                       snr_db_high=1), "SNR"),
-    (lambda s: augment.mix_background(s, np.zeros((0, 32)), np.random.default_rng(0)),
+    (lambda s: field_augment.mix_background(s, np.zeros((0, 32)), np.random.default_rng(0)),
      "background"),
-    (lambda s: augment.random_eq(s, np.random.default_rng(0), max_tilt_db=-1), "max_tilt"),
-    (lambda s: augment.time_shift(s, np.random.default_rng(0), max_frames=-1), "max_frames"),
-    (lambda s: augment.time_shift(s[0], np.random.default_rng(0)), "frames, bins"),
+    (lambda s: field_augment.random_eq(s, np.random.default_rng(0), max_tilt_db=-1), "max_tilt"),
+    (lambda s: field_augment.time_shift(s, np.random.default_rng(0), max_frames=-1), "max_frames"),
+    (lambda s: field_augment.time_shift(s[0], np.random.default_rng(0)), "frames, bins"),
 ])
 def test_field_steps_reject_bad_arguments(spec, call, match) -> None:
     with pytest.raises(ConfigError, match=match):

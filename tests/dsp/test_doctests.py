@@ -11,6 +11,7 @@ MODULES = [
     "alpacaspot.dsp",
     "alpacaspot.dsp._animalspot",
     "alpacaspot.dsp.augment",
+    "alpacaspot.dsp.field_augment",
     "alpacaspot.dsp.blocks",
     "alpacaspot.dsp.compression",
     "alpacaspot.dsp.config",
