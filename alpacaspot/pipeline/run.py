@@ -24,6 +24,7 @@ import pandas as pd
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
+from alpacaspot.events import PostprocessConfig
 from alpacaspot.io.layout import CORPUS_INDEX_FILE
 from alpacaspot.pipeline.variants import parse_benchmark_variants
 
@@ -67,8 +68,9 @@ class PipelineSpec:
     dataset_root : path, optional
         Folder for the ``dataset_<strategy>/`` folders (default: the run's
         ``data/training_corpus``); never inside a user's corpus.
-    post : dict
-        Keyword arguments of ``scores_to_events`` for the fine threshold sweep.
+    post : PostprocessConfig or dict
+        Post-processing of the fine threshold sweep (its threshold is swept); a dict gives
+        :class:`~alpacaspot.events.PostprocessConfig` fields. Checked before any work.
     strict : bool
         A corpus problem (unreadable audio, malformed table, events outside the audio) stops
         the pipeline at its first step with every bad file named; with ``strict=False`` the
@@ -100,7 +102,7 @@ class PipelineSpec:
     training_corpus_root: str | os.PathLike[str] | None = None
     benchmark_corpus_root: str | os.PathLike[str] | None = None
     dataset_root: str | os.PathLike[str] | None = None
-    post: Mapping[str, Any] = field(default_factory=dict)
+    post: PostprocessConfig | Mapping[str, Any] = field(default_factory=dict)
     strict: bool = True
     check: bool = True
     calibrate: bool = True
@@ -247,6 +249,7 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     from alpacaspot.pipeline.fit_shared_models import training_audio
 
     parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))  # fail early
+    post = _post(spec.post)
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
@@ -302,7 +305,6 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     _check_jobs(executor, train_ids + fit_ids + pred_ids + eval_ids, "pipeline")
 
     metrics_path = root / "BENCHMARK" / "metrics.csv"
-    post = _post(spec.post)
     metrics = steps.run("metrics", lambda: evaluate_benchmark(
         bench_root, root / "BENCHMARK" / "runs", labels=spec.target_labels, post=post,
         out=metrics_path, progress=False))
@@ -339,17 +341,11 @@ def _data_steps(spec: PipelineSpec, root: Path, steps: _Steps) -> PipelineData:
     data_root = root / "data"
     train_root = data_root / "training_corpus"
     bench_root = data_root / "benchmark_corpus"
-    if spec.training_corpus_root is None:
-        steps.run("corpus_training", lambda: _synthetic_corpus(train_root, spec.training_corpus))
-    else:
-        steps.run("corpus_training", lambda: mirror_corpus(spec.training_corpus_root,
-                                                           train_root))
-    if spec.benchmark_corpus_root is None:
-        steps.run("corpus_benchmark", lambda: _synthetic_corpus(bench_root,
-                                                                spec.benchmark_corpus))
-    else:
-        steps.run("corpus_benchmark", lambda: mirror_corpus(spec.benchmark_corpus_root,
-                                                            bench_root))
+    for step, given, made, synthetic in (
+            ("corpus_training", spec.training_corpus_root, train_root, spec.training_corpus),
+            ("corpus_benchmark", spec.benchmark_corpus_root, bench_root, spec.benchmark_corpus)):
+        steps.run(step, lambda g=given, m=made, k=synthetic: (
+            _synthetic_corpus(m, k) if g is None else mirror_corpus(g, m)))
     problems_file = root / "logs" / "corpus_problems.txt"
     problems: list[str] = []
     for corpus_root in (train_root, bench_root):
@@ -378,12 +374,13 @@ def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
                             log_path=root / "logs" / "calibration.json")
 
 
-def _post(kwargs: Mapping[str, Any]) -> Callable[[pd.DataFrame, float], pd.DataFrame]:
-    from alpacaspot.detect.postprocess import scores_to_events
-    from alpacaspot.events import PostprocessConfig
+def _post(spec_post: PostprocessConfig | Mapping[str, Any]
+          ) -> Callable[[pd.DataFrame, float], pd.DataFrame]:
+    from alpacaspot.events import scores_to_events
 
     # the spec's settings, not the scores' stored operating point, for the sweep
-    config = PostprocessConfig().replace(**dict(kwargs))
+    config = (spec_post if isinstance(spec_post, PostprocessConfig)
+              else PostprocessConfig().replace(**dict(spec_post)))
 
     def post(scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
         return scores_to_events(scores, config, threshold=threshold)

@@ -128,3 +128,34 @@ def test_dataset_root_outside_the_corpus(corpora, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="never writes into a user's corpus"):
         pipeline_data(_spec(tmp_path / "run2", train, bench, dataset_root=train / "ds"))
     assert not os.path.exists(train / "ds")
+
+
+@pytest.mark.parametrize(("post", "message"), [({"bogus": 1}, "bogus"),
+                                                ({"merge_gap_s": -1.0}, "merge_gap_s")])
+def test_bad_post_processing_is_refused_before_any_work(tmp_path: Path, post, message) -> None:
+    from alpacaspot.pipeline.demo import demo_spec
+    from alpacaspot.pipeline.run import run_pipeline
+
+    spec = demo_spec(tmp_path / "run", budget="small")
+    bad = PipelineSpec(**{**spec.__dict__, "post": post})
+    with pytest.raises(ConfigError, match=message):
+        run_pipeline(bad)
+    assert not (tmp_path / "run").exists()
+
+
+def test_post_processing_may_be_given_as_a_config(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from alpacaspot.events import PostprocessConfig
+    from alpacaspot.pipeline.demo import POSTPROCESS, demo_spec
+    from alpacaspot.pipeline.run import _post
+
+    spec = demo_spec(tmp_path / "run", budget="small")
+    typed = PipelineSpec(**{**spec.__dict__, "post": PostprocessConfig().replace(**POSTPROCESS)})
+    p = np.r_[np.full(10, 0.1), np.full(8, 0.95), np.full(2, 0.2), np.full(6, 0.9), 0.1]
+    i = np.arange(len(p))
+    scores = pd.DataFrame({"recording": "a.wav", "window": i, "begin_s": i * 0.05,
+                           "end_s": i * 0.05 + 0.4, "p_noise": 1 - p, "p_target": p})
+    from_config = _post(typed.post)(scores, 0.5)
+    assert len(from_config) == 1  # the gap of 0.1 s is merged, as the demo's settings say
+    pd.testing.assert_frame_equal(from_config, _post(POSTPROCESS)(scores, 0.5))
