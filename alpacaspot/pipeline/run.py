@@ -144,7 +144,7 @@ class PipelineData:
     datasets : dict
         Strategy name -> dataset folder.
     problems : list of str
-        Corpus problems reported and excluded (``strict=False``).
+        Corpus problems reported (``strict=False``; bad files and events excluded).
     """
 
     train_root: Path
@@ -195,10 +195,11 @@ def _index(root: Path, *, strict: bool, problems_file: Path) -> list[str]:
     corpus = build_corpus_index(root, strict=strict)
     corpus.save()
     if corpus.warnings:
-        with problems_file.open("a", encoding="utf-8") as fh:
-            fh.writelines(f"{root}: {w}\n" for w in corpus.warnings)
-        _log.warning("corpus %s: %d problem(s) reported and excluded; see %s", root,
-                     len(corpus.warnings), problems_file)
+        before = problems_file.read_text(encoding="utf-8") if problems_file.is_file() else ""
+        atomic_write_text(problems_file, before + "".join(f"{root}: {w}\n"
+                                                          for w in corpus.warnings))
+        _log.warning("corpus %s: %d problem(s) reported (what each one excluded or kept is "
+                     "said there); see %s", root, len(corpus.warnings), problems_file)
     return list(corpus.warnings)
 
 
