@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,15 +109,22 @@ POSTPROCESS_KEYS: tuple[str, ...] = tuple(
     k for k in PostprocessConfig.cfg_keys() if k != "threshold")
 
 
-def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
+def _keyed_block(name: str, block: Any, allowed: Iterable[str], p: Path | None
+                 ) -> dict[str, Any]:
+    """A top-level object block: ``{}`` when absent, else checked to hold only ``allowed``."""
     if block is None:
         return {}
     if not isinstance(block, dict):
-        raise ConfigError(f"postprocess: expected an object, got {block!r}", path=p)
-    unknown = sorted(set(block) - set(POSTPROCESS_KEYS))
+        raise ConfigError(f"{name}: expected an object, got {block!r}", path=p)
+    unknown = sorted(set(block) - set(allowed))
     if unknown:
-        raise ConfigError(f"postprocess: unknown keys {unknown}; allowed: "
-                          f"{', '.join(POSTPROCESS_KEYS)}", path=p)
+        raise ConfigError(f"{name}: unknown keys {unknown}; allowed: {', '.join(allowed)}",
+                          path=p)
+    return block
+
+
+def _postprocess(block: Any, p: Path | None) -> dict[str, Any]:
+    block = _keyed_block("postprocess", block, POSTPROCESS_KEYS, p)
     for key, value in block.items():
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             raise ConfigError(f"postprocess.{key}: expected a string or a number, got "
@@ -136,14 +143,7 @@ SHARED_FIT_KEYS: dict[str, type] = {"steps": int, "passes": int, "hop": float, "
 
 
 def _shared_fit(block: Any, p: Path | None) -> dict[str, Any]:
-    if block is None:
-        return {}
-    if not isinstance(block, dict):
-        raise ConfigError(f"shared_fit: expected an object, got {block!r}", path=p)
-    unknown = sorted(set(block) - set(SHARED_FIT_KEYS))
-    if unknown:
-        raise ConfigError(f"shared_fit: unknown keys {unknown}; allowed: "
-                          f"{', '.join(SHARED_FIT_KEYS)}", path=p)
+    block = _keyed_block("shared_fit", block, tuple(SHARED_FIT_KEYS), p)
     out: dict[str, Any] = {}
     for key, value in block.items():
         kind = SHARED_FIT_KEYS[key]
