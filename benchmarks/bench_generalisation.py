@@ -14,15 +14,21 @@ held-out negatives. The benchmark
    *validation site* (used to choose the recipe) and, with ``--test-site``, (c) the tapes
    of a test site (run once, at the end), and reports event F1 (IoU >= 0.4) at the stored
    operating point and, beside it, the best F1 over thresholds (chosen on the test tapes
-   themselves: a ceiling, not a result).
+   themselves: a ceiling, not a result), with the median onset and offset errors of the
+   matched events; beside them, on the same scores, ANIMAL-SPOT-style merging of whole
+   windows (``method="animalspot"``) at its own best threshold over the same threshold grid,
+   and the ratio of our errors to its.
 
 Models, calibrations and scores are kept under ``--out``: a second run skips what is done.
 Prints a table (mean and max - min over seeds) and writes ``results.csv`` and
-``summary.csv``.
+``summary.csv``. ``--rescore`` recomputes both from the stored scores alone (no corpus,
+training or prediction; runs without scores are skipped with a warning).
 
 Usage::
 
     python benchmarks/bench_generalisation.py --recipes none,field --seeds 3 --out /tmp/gen
+    python benchmarks/bench_generalisation.py --recipes none,field --seeds 3 --out /tmp/gen \
+        --test-site --rescore
 """
 
 from __future__ import annotations
@@ -38,12 +44,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from alpacaspot._atomic import atomic_write_text
 from alpacaspot.data import Corpus, build_corpus_index, prepare_datasets
 from alpacaspot.data.synthetic import make_site_corpus, site_style
 from alpacaspot.detect import calibrate, predict_scores
 from alpacaspot.dsp import SpectrogramConfig
-from alpacaspot.evaluate import event_metrics, load_ground_truth, sweep_thresholds
-from alpacaspot.events import operating_point, scores_to_events
+from alpacaspot.evaluate import event_metrics, load_ground_truth, load_scores, sweep_thresholds
+from alpacaspot.events import PostprocessConfig, operating_point, scores_to_events
 from alpacaspot.models import TrainConfig, load_model, save_model, train
 from alpacaspot.pipeline.calibrate_models import validation_tapes
 
@@ -62,6 +69,9 @@ LABELS = ["hum"]
 TRAIN_SITE_SEEDS = (1, 2, 3, 4, 5, 6)
 VALIDATION_SITE_SEED = 101
 TEST_SITE_SEED = 202
+#: The baseline post-processing: ANIMAL-SPOT's merging of overlapping positive windows.
+ANIMALSPOT_POST = PostprocessConfig(method="animalspot")
+SETS = ("in_domain", "val_site", "test_site")
 
 _log = logging.getLogger("bench_generalisation")
 
@@ -133,17 +143,26 @@ def scores_of(model_path: Path, corpus: Path, out_dir: Path, hop_s: float,
 
 
 def evaluate(scores: pd.DataFrame, corpus: Path) -> dict[str, float]:
+    """Ours at the stored operating point and best threshold; ANIMAL-SPOT-style at its best."""
     truth = load_ground_truth(corpus, labels=LABELS)
     op = operating_point(scores)
     events = scores_to_events(scores)
     at_op = event_metrics(truth, events, threshold=0.4, by=("recording",))
-    sweep = sweep_thresholds(truth, scores, post=op, iou=0.4, progress=False)
-    best = sweep.loc[sweep["f1"].idxmax()]
+    best = _best(sweep_thresholds(truth, scores, post=op, iou=0.4, progress=False))
+    asp = _best(sweep_thresholds(truth, scores, post=ANIMALSPOT_POST, iou=0.4, progress=False))
     return {"op_f1": at_op["f1"], "op_precision": at_op["precision"],
             "op_recall": at_op["recall"], "op_threshold": op.threshold if op else np.nan,
             "best_threshold_f1": float(best["f1"]), "best_threshold": float(best["threshold"]),
             "median_dstart_ms": at_op["median_dstart_ms"],
-            "median_dend_ms": at_op["median_dend_ms"], "n_gt": at_op["n_gt"]}
+            "median_dend_ms": at_op["median_dend_ms"], "n_gt": at_op["n_gt"],
+            "animalspot_f1": float(asp["f1"]), "animalspot_threshold": float(asp["threshold"]),
+            "animalspot_median_dstart_ms": float(asp["median_dstart_ms"]),
+            "animalspot_median_dend_ms": float(asp["median_dend_ms"])}
+
+
+def _best(sweep: pd.DataFrame) -> pd.Series:
+    """The sweep's row of highest F1 (ties: the lowest threshold)."""
+    return sweep.loc[sweep["f1"].idxmax()]
 
 
 def summarise(results: pd.DataFrame) -> pd.DataFrame:
@@ -155,8 +174,37 @@ def summarise(results: pd.DataFrame) -> pd.DataFrame:
                      "best_threshold_f1": part["best_threshold_f1"].mean(),
                      "op_threshold": part["op_threshold"].mean(),
                      "op_precision": part["op_precision"].mean(),
-                     "op_recall": part["op_recall"].mean()})
+                     "op_recall": part["op_recall"].mean(),
+                     "animalspot_f1": part["animalspot_f1"].mean(),
+                     **_error_ratios(part)})
     return pd.DataFrame(rows)
+
+
+def _error_ratios(part: pd.DataFrame) -> dict[str, float]:
+    """Seed means of the median onset/offset errors (ms) and ours / ANIMAL-SPOT-style."""
+    out = {}
+    for edge in ("dstart", "dend"):
+        ours = part[f"median_{edge}_ms"].mean()
+        theirs = part[f"animalspot_median_{edge}_ms"].mean()
+        out |= {f"median_{edge}_ms": ours, f"animalspot_median_{edge}_ms": theirs,
+                f"{edge}_ratio": ours / theirs if theirs > 0 else np.nan}
+    return out
+
+
+def rescore(out: Path, recipes: list[str], seeds: int, sets: list[str]) -> list[dict]:
+    """Result rows from the scores stored under ``out`` (missing ones skipped, warned)."""
+    rows = []
+    for seed in range(1, seeds + 1):
+        for recipe in recipes:
+            for where in sets:
+                folder = out / "runs" / f"{recipe}_s{seed}" / "scores" / where
+                scores = load_scores(folder)
+                if scores is None:
+                    _log.warning("no stored scores in %s; skipped", folder)
+                    continue
+                rows.append({"recipe": recipe, "seed": seed, "set": where,
+                             **evaluate(scores, out / "corpora" / where)})
+    return rows
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
@@ -178,6 +226,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--corpus-seed", type=int, default=0)
     p.add_argument("--test-site", action="store_true",
                    help="also score the test site (once, after choosing the recipe)")
+    p.add_argument("--rescore", action="store_true",
+                   help="only recompute results.csv and summary.csv from the stored scores")
     args = p.parse_args(argv)
     recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     unknown = sorted(set(recipes) - set(RECIPES))
@@ -186,6 +236,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     logging.basicConfig(level=logging.WARNING)
     out = args.out.absolute()
     t0 = time.perf_counter()
+    if args.rescore:
+        sets = list(SETS) if args.test_site else list(SETS[:-1])
+        return report(out, pd.DataFrame(rescore(out, recipes, args.seeds, sets)), t0)
     roots = make_corpora(out, args)
     dataset = prepare(roots["train"], args.hop)
     t_data = time.perf_counter() - t0
@@ -202,17 +255,30 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
             rows.append({"recipe": recipe, "seed": seed, "set": where,
                          **evaluate(scores, roots[where])})
         rows[-1]["seconds"] = round(time.perf_counter() - t1, 1)
-    results = pd.DataFrame(rows)
-    summary = summarise(results)
-    results.to_csv(out / "results.csv", index=False)
-    summary.to_csv(out / "summary.csv", index=False)
+    summary = report(out, pd.DataFrame(rows), t0)
     wall = time.perf_counter() - t0
-    (out / "run.json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
-                                              "wall_s": round(wall, 1),
-                                              "data_s": round(t_data, 1)}, indent=2) + "\n")
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
+    run = {"args": {k: str(v) for k, v in vars(args).items()}, "wall_s": round(wall, 1),
+           "data_s": round(t_data, 1)}
+    atomic_write_text(out / "run.json", json.dumps(run, indent=2) + "\n")
+    print(f"corpora and dataset {t_data:.0f} s")
+    return summary
+
+
+def report(out: Path, results: pd.DataFrame, t0: float) -> pd.DataFrame:
+    """Write ``results.csv`` and ``summary.csv`` and print the summary."""
+    if results.empty:
+        raise SystemExit(f"no results: no stored scores under {out / 'runs'}")
+    summary = summarise(results)
+    if "seconds" not in results and (out / "results.csv").is_file():  # keep training times
+        old = pd.read_csv(out / "results.csv")
+        if "seconds" in old:
+            keys = ["recipe", "seed", "set"]
+            results = results.merge(old[[*keys, "seconds"]], on=keys, how="left")
+    atomic_write_text(out / "results.csv", results.to_csv(index=False))
+    atomic_write_text(out / "summary.csv", summary.to_csv(index=False))
+    with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(summary.round(3).to_string(index=False))
-    print(f"wall time {wall:.0f} s (corpora and dataset {t_data:.0f} s)")
+    print(f"wall time {time.perf_counter() - t0:.0f} s")
     return summary
 
 
