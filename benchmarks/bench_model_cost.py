@@ -43,7 +43,8 @@ from alpacaspot.models import ModelBundle, load_model
 from alpacaspot.pipeline.demo import demo_spec
 from alpacaspot.pipeline.run import PipelineSpec, run_pipeline
 
-#: Network settings per configuration name: ResNet depth, width, ANIMAL-SPOT's max_pool.
+#: Network settings per configuration name: ResNet depth, width, ANIMAL-SPOT's max_pool; names
+#: ending in ``f`` train with the field-audio augmentation (``augment_policy="field"``).
 CONFIGS: dict[str, dict[str, int]] = {
     "w8": {"resnet": 18, "width": 8, "max_pool": 2},
     "w16": {"resnet": 18, "width": 16, "max_pool": 2},
@@ -53,6 +54,10 @@ CONFIGS: dict[str, dict[str, int]] = {
     "w32p1": {"resnet": 18, "width": 32, "max_pool": 1},
     "w64p1": {"resnet": 18, "width": 64, "max_pool": 1},
     "r34w16": {"resnet": 34, "width": 16, "max_pool": 2},
+    "w16p1f": {"resnet": 18, "width": 16, "max_pool": 1, "augmentation": True,
+               "augment_policy": "field"},
+    "w32f": {"resnet": 18, "width": 32, "max_pool": 2, "augmentation": True,
+             "augment_policy": "field"},
 }
 
 
