@@ -59,6 +59,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
     if name in ("train", "predict", "evaluate"):
         sub.add_argument("cfg", help="path of the cfg file")
+        if name == "predict":
+            # the values of alpacaspot.detect.cfg.FRONTEND_CHOICES, kept light here (tested)
+            sub.add_argument("--frontend", choices=("auto", "cpu", "torch"), default=None,
+                             help="audio -> network inputs in mode=exact (replaces the "
+                                  "cfg's frontend key; auto: torch on CUDA, else cpu)")
     elif name == "fit-shared":
         sub.add_argument("model", help="trained model file (model.pt)")
         sub.add_argument("audio", nargs="+", help="recordings or folders to fit on")

@@ -92,6 +92,8 @@ _HELP: dict[str, str] = {
     "write_log": "flag: also write ANIMAL-SPOT prediction logs to output_dir",
     "shared_passes": "shared mode: shifted encoder passes",
     "channel": "1-based channel to score (default: average the channels)",
+    "frontend": "mode=exact: audio -> network inputs with cpu or torch (default auto: torch "
+                "on CUDA, else cpu)",
     # evaluate
     "prediction_dir": "folder of ANIMAL-SPOT prediction logs (read when scores_dir is unset)",
     "noise_in_anno": _IGNORED,

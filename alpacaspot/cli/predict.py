@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from alpacaspot.detect.cfg import read_predict_cfg
+from alpacaspot.detect.cfg import FRONTEND_CHOICES, read_predict_cfg
 from alpacaspot.errors import ConfigError
 
 __all__ = ["run_predict", "run_fit_shared"]
@@ -50,10 +50,12 @@ def run_fit_shared(args: argparse.Namespace) -> int:
 def run_predict(args: argparse.Namespace) -> int:
     """Run a predict.cfg; 0 when every recording was scored, 1 when some were skipped.
 
+    ``args.frontend`` (``--frontend``), when given, replaces the cfg's ``frontend`` key.
+
     Examples
     --------
     >>> import argparse
-    >>> run_predict(argparse.Namespace(cfg="predict.cfg"))  # doctest: +SKIP
+    >>> run_predict(argparse.Namespace(cfg="predict.cfg", frontend=None))  # doctest: +SKIP
     0
     """
     from alpacaspot.detect.inference import predict_scores
@@ -61,6 +63,12 @@ def run_predict(args: argparse.Namespace) -> int:
 
     cfg_path = Path(args.cfg)
     s = read_predict_cfg(cfg_path)
+    frontend = getattr(args, "frontend", None) or s.frontend
+    if frontend not in FRONTEND_CHOICES:
+        raise ConfigError(f"--frontend must be one of {list(FRONTEND_CHOICES)}, got {frontend!r}")
+    if s.mode == "shared" and frontend != "auto":
+        raise ConfigError(f"--frontend {frontend} applies to mode=exact, but the cfg asks for "
+                          "mode=shared", path=cfg_path)
     bundle = load_model(
         s.model_path,
         device="cpu" if s.device == "auto" else s.device,
@@ -77,13 +85,15 @@ def run_predict(args: argparse.Namespace) -> int:
         bundle, s.input_file, hop_s=s.hop_s, batch_size=s.batch_size, device=s.device,
         num_threads=s.num_threads, out_dir=s.scores_dir, overwrite=s.overwrite,
         root=s.input_root, mode=s.mode, precision=s.precision, shared_passes=s.shared_passes,
-        channel=s.channel,
+        channel=s.channel, frontend=None if frontend == "auto" else frontend,
     )
     if s.write_log and s.output_dir is not None:
         _write_logs(scores, s, bundle)
     failed = scores.attrs.get("failed", {})
-    _log.info("predict: %d recording(s) scored into %s, %d skipped",
-              scores["recording"].nunique(), s.scores_dir, len(failed))
+    used = scores.attrs.get("runner", {}).get("frontend", "none: every score was stored")
+    _log.info("predict: %d recording(s) scored into %s, %d skipped (front end: %s)",
+              scores["recording"].nunique(), s.scores_dir, len(failed),
+              used if s.mode == "exact" else "shared mode's own")
     return 1 if failed else 0
 
 

@@ -20,6 +20,7 @@ from alpacaspot.io.animalspot import read_cfg
 
 __all__ = [
     "PREDICT_EXTRA_KEYS",
+    "FRONTEND_CHOICES",
     "EVALUATE_EXTRA_KEYS",
     "EVALUATE_DEFAULT_METHOD",
     "PredictSettings",
@@ -32,14 +33,22 @@ _log = logging.getLogger(__name__)
 
 PREDICT_EXTRA_KEYS: tuple[str, ...] = (
     "scores_dir", "input_root", "mode", "precision", "device", "num_threads", "overwrite",
-    "write_log", "shared_passes", "channel",
+    "write_log", "shared_passes", "channel", "frontend",
 )  # fmt: skip
 """predict.cfg keys beyond ANIMAL-SPOT's: ``scores_dir`` (where window scores are stored; default
 ``<output_dir>/scores``), ``input_root`` (folder recording names are relative to), ``mode``
 (``exact``/``shared``), ``precision`` (``fp32``/``bf16``/``auto``), ``device`` (``auto``, ``cpu``,
 ``cuda``), ``num_threads``, ``overwrite`` (flag: recompute stored scores), ``write_log`` (flag:
 also write ANIMAL-SPOT prediction logs to ``output_dir``), ``shared_passes``, ``channel``
-(1-based channel to score, as a Raven table's ``Channel``; default: average the channels)."""
+(1-based channel to score, as a Raven table's ``Channel``; default: average the channels),
+``frontend`` (``mode=exact``: what turns audio into the network's inputs, one of
+:data:`FRONTEND_CHOICES`; ``auto``, the default, is ``torch`` for a model on CUDA and ``cpu``
+otherwise)."""
+
+FRONTEND_CHOICES: tuple[str, ...] = ("auto", "cpu", "torch")
+"""Values of predict.cfg's ``frontend`` key: ``auto`` and the names of the front ends registered
+in :data:`alpacaspot.detect.frontends.FRONTENDS` (listed here so that reading a cfg does not
+import torch; a test keeps the two in step)."""
 
 EVALUATE_EXTRA_KEYS: tuple[str, ...] = (
     ("scores_dir", "corpus_root", "sequence_len", "hop")
@@ -174,6 +183,12 @@ class PredictSettings:
     write_log: bool = False
     shared_passes: int | None = None
     channel: int | None = None
+    frontend: str = "auto"
+
+    @property
+    def frontend_arg(self) -> str | None:
+        """``frontend`` as :func:`~alpacaspot.detect.predict_scores` takes it (None: auto)."""
+        return None if self.frontend == "auto" else self.frontend
 
 
 def _post_setting(name: str, doc: str) -> property:
@@ -232,6 +247,8 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
     >>> s = read_predict_cfg(p)
     >>> s.hop_s, s.device, s.scores_dir.as_posix()
     (0.05, 'cpu', '/out/scores')
+    >>> s.frontend, s.frontend_arg
+    ('auto', None)
     """
     p = Path(path)
     values = read_cfg(p, kind="predict", extra_keys=PREDICT_EXTRA_KEYS)
@@ -250,6 +267,11 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
     device = r.text("device") or "auto"
     if r.flag("no_cuda"):
         device = "cpu"
+    mode = r.choice("mode", ("exact", "shared"), "exact")
+    frontend = r.choice("frontend", FRONTEND_CHOICES, "auto")
+    if mode == "shared" and frontend != "auto":
+        raise r._fail("frontend", "auto (or no frontend key) with mode=shared, which computes "
+                      "its own block spectrograms")
     return PredictSettings(
         model_path=_resolve(base, r.text("model_path", required=True)),  # type: ignore[arg-type]
         input_file=_resolve(base, r.text("input_file", required=True)),  # type: ignore[arg-type]
@@ -264,7 +286,8 @@ def read_predict_cfg(path: str | os.PathLike[str]) -> PredictSettings:
         num_threads=r.integer("num_threads"),
         min_max_norm=r.flag("min_max_norm") if "min_max_norm" in values else True,
         input_root=_resolve(base, r.text("input_root")),
-        mode=r.choice("mode", ("exact", "shared"), "exact"),
+        mode=mode,
+        frontend=frontend,
         precision=r.choice("precision", ("fp32", "bf16", "auto"), "fp32"),
         overwrite=r.flag("overwrite"),
         write_log=r.flag("write_log"),
