@@ -2,6 +2,10 @@
 
 Used by :mod:`alpacaspot.pipeline.check_runs`. torch is imported only inside
 :func:`check_model`, to load a model file that exists.
+
+A shared-mode run (``<model>.shared``) predicts with ``model_shared.pt``, which the pipeline's
+own ``fit_shared`` step makes from the model beside it: :func:`check_shared_model` checks that
+source model (is there, or will be trained) instead of asking for a fit that has not run yet.
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ import math
 from pathlib import Path
 
 from alpacaspot.errors import AlpacaspotError
+from alpacaspot.evaluate.runs import SHARED_SUFFIX
 from alpacaspot.pipeline.check_variants import train_extra_keys, variant_settings
 from alpacaspot.pipeline.problems import Collector
 from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
 
-__all__ = ["tag_cfgs", "read_tag_cfg", "recorded_corpus", "benchmark_models", "check_model"]
+__all__ = ["tag_cfgs", "read_tag_cfg", "recorded_corpus", "benchmark_models", "check_model",
+           "shared_source", "check_shared_model"]
 
 _MODEL_FILES = ("model.pt", "ANIMAL-SPOT.pk")
+_SHARED_MODEL_FILE = "model_shared.pt"  # fit_shared_models.SHARED_MODEL_FILE
 _SPEC_FIELDS = ("sr", "n_fft", "hop_length", "n_freq_bins", "fmin", "fmax", "normalization")
 
 
@@ -133,7 +140,8 @@ def check_model(found: Collector, root: Path, name: str, path: Path,
     seq = bplan.variants[0].seq_len if bplan is not None and bplan.variants else 0.4
     bundle = load_model(path, sequence_len_s=seq)
     got = bundle.spectrogram_config
-    want = _trained_settings(root, name, tplan)
+    # a shared-mode fit keeps the spectrogram settings of the model it was fitted from
+    want = _trained_settings(root, _base_name(name) or name, tplan)
     diffs = []
     for key, value in want.items():
         have = bundle.window_s if key == "window_s" else getattr(got, key, None)
@@ -159,6 +167,80 @@ def check_model(found: Collector, root: Path, name: str, path: Path,
                       f"window {bundle.window_s} s", "scores then come from windows of another "
                       "length than trained on; make seq_len match if that is not intended",
                       severity="warning")
+
+
+def _base_name(name: str) -> str | None:
+    """The trained model of a shared-mode run name ``<model>.shared``, else None."""
+    if name.endswith(SHARED_SUFFIX) and len(name) > len(SHARED_SUFFIX):
+        return name[: -len(SHARED_SUFFIX)]
+    return None
+
+
+def shared_source(name: str, path: Path, models: dict[str, Path]) -> tuple[str, Path] | None:
+    """(trained model, its file) the ``fit_shared`` step makes ``path`` from, when ``name`` is
+    a shared-mode run (``<model>.shared``) predicting with a ``model_shared.pt``; else None.
+
+    The source is the file the benchmark names for ``<model>`` (its exact runs), else the
+    model file beside ``path`` (``model.pt`` or ``ANIMAL-SPOT.pk``).
+
+    Examples
+    --------
+    >>> m = Path("/r/TRAINING/runs/models/v1/models")
+    >>> name, src = shared_source("v1.shared", m / "model_shared.pt", {})
+    >>> name, src.name
+    ('v1', 'model.pt')
+    >>> shared_source("v1", m / "model.pt", {}) is None
+    True
+    """
+    base = _base_name(name)
+    if base is None or path.name != _SHARED_MODEL_FILE:
+        return None
+    if base in models:
+        return base, models[base]
+    files = [path.parent / f for f in _MODEL_FILES if (path.parent / f).is_file()]
+    return base, files[0] if files else path.parent / _MODEL_FILES[0]
+
+
+def check_shared_model(found: Collector, root: Path, name: str, path: Path,
+                       models: dict[str, Path], bplan: BenchmarkVariants | None,
+                       tplan: TrainVariants | None, *, pending: bool = False) -> None:
+    """Check a shared-mode run's model, which the pipeline's ``fit_shared`` step makes.
+
+    A fitted ``model_shared.pt`` is checked like any model. Before the fit, its source model
+    is what matters: nothing is reported when it exists, or when the benchmark checks it
+    anyway (``<model>`` has exact runs too); a missing source is reported as a missing
+    trained model (a warning while earlier stages may still run), and as an error naming
+    the fit when no training variant or training cfg would make it.
+
+    Examples
+    --------
+    >>> from alpacaspot.pipeline.problems import Collector
+    >>> sink = Collector()
+    >>> m = Path("/x/TRAINING/runs/models/v1/models")
+    >>> check_shared_model(sink, Path("/x"), "v1.shared", m / "model_shared.pt", {}, None,
+    ...                    None)
+    >>> sink.problems[0].message[:52]
+    "shared-mode model 'v1.shared' cannot be fitted: its "
+    """
+    source = shared_source(name, path, models)
+    if path.is_file() or source is None:
+        check_model(found, root, name, path, bplan, tplan, pending=pending)
+        return
+    base, src = source
+    if src.is_file():
+        if base not in models:  # the fit reads it: check its spectrogram settings
+            check_model(found, root, base, src, bplan, tplan, pending=pending)
+        return
+    trained = (tplan is not None and base in tplan.active) or (
+        root / "TRAINING" / "cfg" / base / "alpaca_server.cfg").is_file()
+    if not trained:
+        found.add("benchmark", src,
+                  f"shared-mode model '{name}' cannot be fitted: its source model "
+                  f"'{base}' ({src.name}) does not exist and no training variant makes it",
+                  f"train '{base}' (add it to the active training variants) or drop the "
+                  "benchmark variants with mode: shared")
+    elif base not in models:
+        check_model(found, root, base, src, bplan, tplan, pending=pending)
 
 
 def _trained_settings(root: Path, name: str, tplan: TrainVariants | None) -> dict[str, object]:

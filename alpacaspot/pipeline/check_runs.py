@@ -265,10 +265,11 @@ def _check_benchmark(found: Collector, root: Path, context: Context) -> None:
     if not models:
         found.add(stage, root / "TRAINING" / "runs" / "models",
                   "the benchmark names no trained model", "train the models first (stage train)")
+    named = dict(models)
     for name, path in models:
         with found.guard(stage, f"model {name}", path):
-            check_models.check_model(found, root, name, path, bplan, tplan,
-                                     pending=context.pending)
+            check_models.check_shared_model(found, root, name, path, named, bplan, tplan,
+                                            pending=context.pending)
     if bplan is not None:
         with found.guard(stage, "slurm settings", bplan.path):
             check_slurm.check_slurm_settings(found, stage,

@@ -376,3 +376,81 @@ def test_sbatch_test_only_on_a_real_cluster(pipeline_root: Path, tree: SimpleNam
     report = check(pipeline_root, stage="train")
     assert report.ok, report.format()
     assert not _problems(report, "sbatch")
+
+
+SHARED = {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9, "mode": "shared"}
+EXACT = {"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}
+
+
+def _shared_benchmark(root: Path, tree: SimpleNamespace, variants: list[dict]) -> Path:
+    """Benchmark variants asking for shared mode, and the benchmark factory run on them
+    (before the fit step made model_shared.pt); returns v1's model folder."""
+    from alpacaspot.pipeline import benchmark_factory
+
+    tree.write_benchmark_variants(root, variants)
+    models = root / "TRAINING/runs/models/v1/models"
+    corpus = root / CORPUS
+    benchmark_factory(corpus, root / "tools" / "benchmark_variants.json", root=root,
+                      models={"v1": models / "model.pt"}, check=False,
+                      fit_audio={"v1": [corpus / "tapeA" / "rec0.wav"]})
+    assert "model_shared.pt" in (root / "BENCHMARK/cfg/v1.shared/len400_hop050_th90/"
+                                        "predict.cfg").read_text()
+    return models
+
+
+@pytest.mark.parametrize("variants", [[EXACT, SHARED], [SHARED]])
+def test_shared_model_before_its_fit_is_no_problem(pipeline_root: Path, tree: SimpleNamespace,
+                                                   variants: list[dict]) -> None:
+    tree.write_model(pipeline_root)
+    models = _shared_benchmark(pipeline_root, tree, variants)
+    assert not (models / "model_shared.pt").exists()
+    for pending in (False, True):
+        report = check(pipeline_root, stage="benchmark", pending=pending, run_sbatch=False)
+        assert report.ok and not report.problems, report.format()
+    # with shared runs only, the fit's source model is still checked against its variant
+    tree.write_model(pipeline_root, n_fft=512, hop_length=256)
+    report = check(pipeline_root, stage="benchmark", run_sbatch=False)
+    problem = _one(report, "model 'v1' was trained with other spectrogram settings",
+                   models / "model.pt")
+    assert "n_fft=512" in problem.message
+
+
+def test_shared_model_whose_source_will_be_trained(pipeline_root: Path,
+                                                   tree: SimpleNamespace) -> None:
+    models = _shared_benchmark(pipeline_root, tree, [SHARED])
+    report = check(pipeline_root, stage="benchmark", pending=True, run_sbatch=False)
+    assert report.ok, report.format()
+    assert _one(report, "trained model 'v1' does not exist", models / "model.pt",
+                severity="warning")
+    assert not _problems(report, "v1.shared")
+    report = check(pipeline_root, stage="benchmark", run_sbatch=False)
+    assert [p.message for p in report.errors] == ["trained model 'v1' does not exist"]
+
+
+def test_shared_model_that_cannot_be_fitted(pipeline_root: Path,
+                                            tree: SimpleNamespace) -> None:
+    import shutil
+
+    models = _shared_benchmark(pipeline_root, tree, [SHARED])
+    shutil.rmtree(pipeline_root / "TRAINING" / "cfg" / "v1")
+    tree.write_train_variants(pipeline_root, active_variants=[])
+    for pending in (False, True):
+        report = check(pipeline_root, stage="benchmark", pending=pending, run_sbatch=False)
+        problem = _one(report, "shared-mode model 'v1.shared' cannot be fitted",
+                       models / "model.pt", severity="error")
+        assert "no training variant makes it" in problem.message
+        assert not _problems(report, "trained model 'v1.shared'")
+
+
+def test_fitted_shared_model_is_checked_against_its_source_variant(
+    pipeline_root: Path, tree: SimpleNamespace
+) -> None:
+    models = _shared_benchmark(pipeline_root, tree, [EXACT, SHARED])
+    tree.write_model(pipeline_root, n_fft=512, hop_length=256)
+    (models / "model.pt").rename(models / "model_shared.pt")
+    tree.write_model(pipeline_root)
+    report = check(pipeline_root, stage="benchmark", run_sbatch=False)
+    problem = _one(report, "model 'v1.shared' was trained with other spectrogram settings",
+                   models / "model_shared.pt")
+    assert "n_fft=512" in problem.message
+    assert len(report.errors) == 1, report.format()
