@@ -298,6 +298,9 @@ def _exact_times(header: PredictLogHeader, n: int) -> tuple[np.ndarray, np.ndarr
     sr, total, hop = header.sr, header.n_samples, header.hop_samples
     if sr is None or total is None or hop is None or header.sequence_len_s is None or hop <= 0:
         return None
+    # ANIMAL-SPOT's L = ceil(seconds * sr), the rule of dsp.grid.seconds_to_samples; io and
+    # dsp are sibling layers that do not import each other (tests/io/animalspot checks both
+    # agree)
     length = int(math.ceil(header.sequence_len_s * sr))
     starts = np.arange(n, dtype=np.int64) * hop
     stops = np.minimum(starts + length, total)

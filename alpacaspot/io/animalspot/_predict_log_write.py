@@ -128,6 +128,9 @@ def write_predict_log(
     fmin, fmax = opts.get("fmin", "None"), opts.get("fmax", "None")
     name = audio_file if audio_file is not None else (recordings[0] if recordings else "")
     class_dist = {str(c): i for i, c in enumerate(classes)}
+    # ANIMAL-SPOT's H = ceil(seconds * sr), the rule of dsp.grid.seconds_to_samples; io and
+    # dsp are sibling layers that do not import each other (tests/io/animalspot checks both
+    # agree)
     hop_samples = int(math.ceil(hop_s * sr)) if sr is not None else None
     messages = [
         name,
