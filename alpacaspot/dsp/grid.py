@@ -1,7 +1,9 @@
 """The window grid: where each model window lies in a recording, in samples and STFT frames.
 
-This module is the one owner of that arithmetic; everything else (the spectrogram config,
-window framing, prediction's front ends, shared mode, the ANIMAL-SPOT log writer) calls it.
+This module is the one owner of that arithmetic; the spectrogram config, window framing,
+prediction's front ends and shared mode call it. The ANIMAL-SPOT log reader and writer in
+``io`` (which may not import ``dsp``) apply the same ``ceil`` rule, and their tests check that
+they agree with :func:`window_grid`.
 
 * seconds to samples: ``ceil(seconds * sr)``, as ANIMAL-SPOT cuts windows;
 * samples to frames: ``1 + (N - n_fft) // hop_length`` frames (none for ``N < n_fft``);
