@@ -13,7 +13,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from alpacaspot.dsp.config import WINDOWS
 from alpacaspot.dsp.grid import frame_count
@@ -38,6 +37,8 @@ def default_workers() -> int:
 
 @lru_cache(maxsize=32)
 def _window_cached(name: str, n: int) -> np.ndarray:
+    import scipy.signal  # imported here: it costs every command-line start about a second
+
     w = scipy.signal.get_window(name, n, fftbins=True).astype(np.float32)
     w.setflags(write=False)
     return w

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from alpacaspot.errors import AnnotationError
 from alpacaspot.evaluate.matching import Matching, match_events
@@ -112,6 +111,8 @@ def count_correlation(
     p = np.asarray(pred_counts, dtype=np.float64)
     if len(t) < 2 or np.all(t == t[0]) or np.all(p == p[0]):
         return float("nan"), float("nan")
+    from scipy import stats  # imported here: it costs every command-line start half a second
+
     return float(stats.pearsonr(t, p)[0]), float(stats.spearmanr(t, p)[0])
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from alpacaspot._atomic import atomic_path
 from alpacaspot.errors import AudioError
@@ -263,6 +262,8 @@ def read_audio(
     data = _read_frames(p, start - left, stop + right)
     mono = _to_mono(data, channel)
     _check_finite(mono, p, start - left)
+    from scipy.signal import resample_poly  # here: it costs every command start about a second
+
     y = resample_poly(mono, up, down)
     out_start = left // down * up
     n_out = math.ceil((stop - start) * up / down)
