@@ -1,10 +1,12 @@
-"""The detection-quality gate: the demo's full pipeline on unseen synthetic tapes.
+"""The detection-quality gate: the demo's detector on unseen synthetic tapes.
 
-Runs ``make demo``'s embedded default (8 training tapes, 3 benchmark tapes, two width-32
-ResNets trained on CPU and calibrated on their validation tapes: 7-15 minutes on 2 cores) and
-checks the best model's event F1 with refined post-processing, that the operating point stored
-on validation tapes holds up on the benchmark, and that ANIMAL-SPOT-style merging of the same
-window scores is worse, with boundary errors at least twice as large.
+Runs ``make demo``'s embedded default (8 training tapes, 3 benchmark tapes, the width-32
+ResNet of the windows recipe trained on CPU and calibrated on its validation tapes: 6-11
+minutes on 2 cores) and checks its event F1 with refined post-processing, that the operating
+point stored on validation tapes holds up on the benchmark, and that ANIMAL-SPOT-style merging
+of the same window scores is worse, with boundary errors at least twice as large. The demo's
+second model (ANIMAL-SPOT-style call clips, far below 0.80 by design) is left out: nothing
+here is asserted about it, and the small demo's end-to-end tests train and evaluate it.
 
 Training runs on the CPU, where torch picks kernels per processor and thread count, so the
 figures move between machines the way they move between seeds. The windows recipe's best F1
@@ -17,6 +19,8 @@ validation tapes, never on these): 0.832, 0.794, 0.769, asserted with a floor of
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,7 +28,7 @@ import pytest
 from alpacaspot.detect import scores_to_events
 from alpacaspot.evaluate import load_ground_truth, load_scores, match_events
 from alpacaspot.pipeline.demo import POSTPROCESS, demo_spec
-from alpacaspot.pipeline.run import run_pipeline
+from alpacaspot.pipeline.run import PipelineSpec, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -39,9 +43,18 @@ def _best(gt: pd.DataFrame, scores: pd.DataFrame, thresholds, **post) -> tuple[f
     return best
 
 
+def windows_only(spec: PipelineSpec) -> PipelineSpec:
+    """The demo's pipeline with its windows dataset and model only."""
+    variants = dict(spec.train_variants)
+    variants["active_variants"] = [v for v in variants["active_variants"]
+                                   if v.startswith("windows_")]
+    strategies = {**spec.strategies, "active_strategies": ["windows"]}
+    return dataclasses.replace(spec, train_variants=variants, strategies=strategies)
+
+
 def test_demo_reaches_event_f1_080_on_unseen_tapes(tmp_path):
     out = tmp_path / "demo"
-    result = run_pipeline(demo_spec(out, budget="full"))
+    result = run_pipeline(windows_only(demo_spec(out, budget="full")))
     rows = result.metrics[result.metrics["criterion"] == "iou>=0.4"]
     best = rows.loc[rows["f1"].idxmax()]
     assert best["f1"] >= 0.80, rows[["model", "tag", "f1", "precision", "recall"]].to_string()
