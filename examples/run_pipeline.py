@@ -6,8 +6,9 @@
 
 ``ALPACASPOT_DEMO_BUDGET=small`` (or ``--budget small``) runs a quick smoke version;
 ``--training-corpus`` / ``--benchmark-corpus`` run the same pipeline on your own annotated
-corpora (raven or alpaca layout), ``--lenient`` reports and excludes bad files instead of
-stopping.
+corpora (raven or alpaca layout; they are only read), ``--dataset-root`` puts the prepared
+datasets elsewhere than the run's ``data/training_corpus``, ``--lenient`` reports and excludes
+bad files instead of stopping.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="use this annotated corpus instead of a synthetic one")
     parser.add_argument("--benchmark-corpus", default=None,
                         help="use this annotated benchmark corpus instead of a synthetic one")
+    parser.add_argument("--dataset-root", default=None,
+                        help="folder for the prepared dataset_<strategy>/ folders "
+                             "(default: the run's data/training_corpus)")
     parser.add_argument("--lenient", action="store_true",
                         help="report and exclude bad corpus files instead of stopping")
     args = parser.parse_args(argv)
@@ -43,15 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     spec = demo_spec(args.out, budget=args.budget, executor=args.executor)
     spec = replace(spec, check=not args.no_check, strict=not args.lenient,
                    training_corpus_root=args.training_corpus,
-                   benchmark_corpus_root=args.benchmark_corpus)
+                   benchmark_corpus_root=args.benchmark_corpus,
+                   dataset_root=args.dataset_root)
     if args.dry_run:
         plan = {"out": str(spec.out), "executor": spec.executor,
                 "training_corpus": dict(spec.training_corpus),
                 "benchmark_corpus": dict(spec.benchmark_corpus),
                 "strategies": spec.strategies, "train_variants": spec.train_variants,
                 "benchmark_variants": spec.benchmark_variants,
+                "dataset_root": None if spec.dataset_root is None else str(spec.dataset_root),
                 "steps": ["corpus", "prepare_datasets", "training_factory", "train",
-                          "benchmark_factory", "predict", "eval_factory", "evaluate",
+                          "calibrate", "benchmark_factory", "fit_shared (shared-mode "
+                          "variants only)", "predict", "eval_factory", "evaluate",
                           "metrics", "analysis"]}
         print(json.dumps(plan, indent=2))
         return 0
