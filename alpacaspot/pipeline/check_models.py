@@ -16,6 +16,7 @@ from pathlib import Path
 from alpacaspot.errors import AlpacaspotError
 from alpacaspot.evaluate.runs import SHARED_SUFFIX
 from alpacaspot.pipeline.check_variants import train_extra_keys, variant_settings
+from alpacaspot.pipeline.fit_shared_models import SHARED_MODEL_FILE
 from alpacaspot.pipeline.problems import Collector
 from alpacaspot.pipeline.variants import BenchmarkVariants, TrainVariants
 
@@ -23,7 +24,6 @@ __all__ = ["tag_cfgs", "read_tag_cfg", "recorded_corpus", "benchmark_models", "c
            "shared_source", "check_shared_model"]
 
 _MODEL_FILES = ("model.pt", "ANIMAL-SPOT.pk")
-_SHARED_MODEL_FILE = "model_shared.pt"  # fit_shared_models.SHARED_MODEL_FILE
 _SPEC_FIELDS = ("sr", "n_fft", "hop_length", "n_freq_bins", "fmin", "fmax", "normalization")
 
 
@@ -193,7 +193,7 @@ def shared_source(name: str, path: Path, models: dict[str, Path]) -> tuple[str, 
     True
     """
     base = _base_name(name)
-    if base is None or path.name != _SHARED_MODEL_FILE:
+    if base is None or path.name != SHARED_MODEL_FILE:
         return None
     if base in models:
         return base, models[base]
