@@ -7,6 +7,7 @@ ANIMAL-SPOT prediction logs. ``fit-shared`` fits a model file to shared-mode pre
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path, PurePosixPath
 
@@ -63,12 +64,13 @@ def run_predict(args: argparse.Namespace) -> int:
 
     cfg_path = Path(args.cfg)
     s = read_predict_cfg(cfg_path)
-    frontend = getattr(args, "frontend", None) or s.frontend
-    if frontend not in FRONTEND_CHOICES:
-        raise ConfigError(f"--frontend must be one of {list(FRONTEND_CHOICES)}, got {frontend!r}")
-    if s.mode == "shared" and frontend != "auto":
-        raise ConfigError(f"--frontend {frontend} applies to mode=exact, but the cfg asks for "
-                          "mode=shared", path=cfg_path)
+    s = dataclasses.replace(s, frontend=getattr(args, "frontend", None) or s.frontend)
+    if s.frontend not in FRONTEND_CHOICES:
+        raise ConfigError(f"--frontend must be one of {list(FRONTEND_CHOICES)}, "
+                          f"got {s.frontend!r}")
+    if s.mode == "shared" and s.frontend != "auto":
+        raise ConfigError(f"--frontend {s.frontend} applies to mode=exact, but the cfg asks "
+                          "for mode=shared", path=cfg_path)
     bundle = load_model(
         s.model_path,
         device="cpu" if s.device == "auto" else s.device,
@@ -85,7 +87,7 @@ def run_predict(args: argparse.Namespace) -> int:
         bundle, s.input_file, hop_s=s.hop_s, batch_size=s.batch_size, device=s.device,
         num_threads=s.num_threads, out_dir=s.scores_dir, overwrite=s.overwrite,
         root=s.input_root, mode=s.mode, precision=s.precision, shared_passes=s.shared_passes,
-        channel=s.channel, frontend=None if frontend == "auto" else frontend,
+        channel=s.channel, frontend=s.frontend_arg,
     )
     if s.write_log and s.output_dir is not None:
         _write_logs(scores, s, bundle)
