@@ -9,7 +9,10 @@ held-out negatives. The benchmark
    training, validation and test tapes), and, per recipe and seed, trains the demo's
    windows model (ResNet-18, 0.4 s windows, lr 3e-5, width ``--width``);
 2. calibrates each model (:func:`alpacaspot.detect.calibrate`: temperature and operating
-   point) on the dataset's validation tapes, held out by tape;
+   point) as the pipeline does: on the dataset's held-out tapes (``--calibration-splits``,
+   default the validation and test splits' tapes), choosing the threshold of the demo's
+   post-processing (``--calibration-search threshold``; ``full`` also searches curve, merge
+   gap and minimum duration);
 3. scores (a) ``--test-tapes`` unseen tapes of every training site, (b) the tapes of a
    *validation site* (used to choose the recipe) and, with ``--test-site``, (c) the tapes
    of a test site (run once, at the end), and reports event F1 (IoU >= 0.4) at the stored
@@ -19,9 +22,11 @@ held-out negatives. The benchmark
    windows (``method="animalspot"``) at its own best threshold over the same threshold grid,
    and the ratio of our errors to its.
 
-Models, calibrations and scores are kept under ``--out``: a second run skips what is done.
-Prints a table (mean and max - min over seeds) and writes ``results.csv`` and
-``summary.csv``. ``--rescore`` recomputes both from the stored scores alone (no corpus,
+Models, calibrations and scores are kept under ``--out`` (calibrated models and scores per
+calibration rule): a second run skips what is done.
+Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv`` and
+``summary_<rule>.csv`` (``<rule>``: the calibration rule, e.g. ``val+test_threshold``).
+``--rescore`` recomputes both from the stored scores alone (no corpus,
 training or prediction; runs without scores are skipped with a warning).
 
 Usage::
@@ -49,10 +54,18 @@ from alpacaspot.data import Corpus, build_corpus_index, prepare_datasets
 from alpacaspot.data.synthetic import make_site_corpus, site_style
 from alpacaspot.detect import calibrate, predict_scores
 from alpacaspot.dsp import SpectrogramConfig
+from alpacaspot.errors import ConfigError
 from alpacaspot.evaluate import event_metrics, load_ground_truth, load_scores, sweep_thresholds
 from alpacaspot.events import PostprocessConfig, operating_point, scores_to_events
 from alpacaspot.models import TrainConfig, load_model, save_model, train
-from alpacaspot.pipeline.calibrate_models import validation_tapes
+from alpacaspot.pipeline.calibrate_models import (
+    CALIBRATION_SEARCHES,
+    CALIBRATION_SPLITS,
+    check_splits,
+    held_out_tapes,
+    search_grid,
+)
+from alpacaspot.pipeline.demo import POSTPROCESS
 
 #: Training recipes: TrainConfig settings on top of the demo's windows recipe.
 RECIPES: dict[str, dict[str, Any]] = {
@@ -72,6 +85,8 @@ TEST_SITE_SEED = 202
 #: The baseline post-processing: ANIMAL-SPOT's merging of overlapping positive windows.
 ANIMALSPOT_POST = PostprocessConfig(method="animalspot")
 SETS = ("in_domain", "val_site", "test_site")
+#: The post-processing whose threshold calibration chooses (the demo's).
+POST = PostprocessConfig().replace(**POSTPROCESS)
 
 _log = logging.getLogger("bench_generalisation")
 
@@ -120,18 +135,23 @@ def train_one(dataset: Path, model_dir: Path, recipe: str, seed: int,
     return Path(result.model_path)
 
 
+def calibration_tag(splits: tuple[str, ...], search: str) -> str:
+    """Names the calibrated model and score folders of a calibration rule."""
+    return f"{'+'.join(splits)}_{search}"
+
+
 def calibrated(model_path: Path, train_root: Path, dataset: Path, hop_s: float,
-               threads: int) -> Path:
-    out = model_path.with_name("model_calibrated.pt")
+               threads: int, splits: tuple[str, ...], search: str) -> Path:
+    out = model_path.with_name(f"model_calibrated_{calibration_tag(splits, search)}.pt")
     if out.is_file():
         return out
     recs = Corpus.load(train_root).recordings
-    tapes = validation_tapes(dataset)
+    tapes = held_out_tapes(dataset, splits)
     files = sorted(recs.loc[recs["tape"].astype(str).isin(tapes), "recording"].astype(str))
     truth = load_ground_truth(train_root, labels=LABELS)
     bundle = calibrate(load_model(model_path), [train_root / f for f in files], truth,
                        root=train_root, hop_s=hop_s, labels=LABELS, num_threads=threads,
-                       progress=False)
+                       progress=False, **search_grid(POST, search))
     save_model(out, bundle)
     return out
 
@@ -191,13 +211,13 @@ def _error_ratios(part: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def rescore(out: Path, recipes: list[str], seeds: int, sets: list[str]) -> list[dict]:
+def rescore(out: Path, recipes: list[str], seeds: int, sets: list[str], tag: str) -> list[dict]:
     """Result rows from the scores stored under ``out`` (missing ones skipped, warned)."""
     rows = []
     for seed in range(1, seeds + 1):
         for recipe in recipes:
             for where in sets:
-                folder = out / "runs" / f"{recipe}_s{seed}" / "scores" / where
+                folder = out / "runs" / f"{recipe}_s{seed}" / f"scores_{tag}" / where
                 scores = load_scores(folder)
                 if scores is None:
                     _log.warning("no stored scores in %s; skipped", folder)
@@ -226,19 +246,31 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--corpus-seed", type=int, default=0)
     p.add_argument("--test-site", action="store_true",
                    help="also score the test site (once, after choosing the recipe)")
+    p.add_argument("--calibration-splits", default=",".join(CALIBRATION_SPLITS),
+                   help="dataset splits whose tapes calibrate (comma-separated)")
+    p.add_argument("--calibration-search", default="threshold", choices=CALIBRATION_SEARCHES,
+                   help="threshold: the demo's post-processing, threshold chosen; full: "
+                        "curve, merge gap and minimum duration chosen too")
     p.add_argument("--rescore", action="store_true",
-                   help="only recompute results.csv and summary.csv from the stored scores")
+                   help="only recompute the results and summary from the stored scores")
     args = p.parse_args(argv)
     recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     unknown = sorted(set(recipes) - set(RECIPES))
     if unknown or not 1 <= args.train_sites <= len(TRAIN_SITE_SEEDS):
         p.error(f"unknown recipes {unknown} or --train-sites outside 1..{len(TRAIN_SITE_SEEDS)}")
+    try:
+        splits = check_splits([s.strip() for s in args.calibration_splits.split(",")
+                               if s.strip()])
+    except ConfigError as e:
+        p.error(str(e))
+    tag = calibration_tag(splits, args.calibration_search)
     logging.basicConfig(level=logging.WARNING)
     out = args.out.absolute()
     t0 = time.perf_counter()
     if args.rescore:
         sets = list(SETS) if args.test_site else list(SETS[:-1])
-        return report(out, pd.DataFrame(rescore(out, recipes, args.seeds, sets)), t0)
+        return report(out, pd.DataFrame(rescore(out, recipes, args.seeds, sets, tag)), t0,
+                      tag)
     roots = make_corpora(out, args)
     dataset = prepare(roots["train"], args.hop)
     t_data = time.perf_counter() - t0
@@ -248,34 +280,36 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         run = out / "runs" / f"{recipe}_s{seed}"
         t1 = time.perf_counter()
         model = train_one(dataset, run / "models", recipe, seed, args)
-        model = calibrated(model, roots["train"], dataset, args.hop, args.threads)
+        model = calibrated(model, roots["train"], dataset, args.hop, args.threads, splits,
+                           args.calibration_search)
         for where in [k for k in roots if k != "train"]:
-            scores = scores_of(model, roots[where], run / "scores" / where, args.hop,
+            scores = scores_of(model, roots[where], run / f"scores_{tag}" / where, args.hop,
                                args.threads)
             rows.append({"recipe": recipe, "seed": seed, "set": where,
                          **evaluate(scores, roots[where])})
         rows[-1]["seconds"] = round(time.perf_counter() - t1, 1)
-    summary = report(out, pd.DataFrame(rows), t0)
+    summary = report(out, pd.DataFrame(rows), t0, tag)
     wall = time.perf_counter() - t0
     run = {"args": {k: str(v) for k, v in vars(args).items()}, "wall_s": round(wall, 1),
            "data_s": round(t_data, 1)}
-    atomic_write_text(out / "run.json", json.dumps(run, indent=2) + "\n")
+    atomic_write_text(out / f"run_{tag}.json", json.dumps(run, indent=2) + "\n")
     print(f"corpora and dataset {t_data:.0f} s")
     return summary
 
 
-def report(out: Path, results: pd.DataFrame, t0: float) -> pd.DataFrame:
-    """Write ``results.csv`` and ``summary.csv`` and print the summary."""
+def report(out: Path, results: pd.DataFrame, t0: float, tag: str) -> pd.DataFrame:
+    """Write ``results_<tag>.csv`` and ``summary_<tag>.csv`` and print the summary."""
     if results.empty:
         raise SystemExit(f"no results: no stored scores under {out / 'runs'}")
     summary = summarise(results)
-    if "seconds" not in results and (out / "results.csv").is_file():  # keep training times
-        old = pd.read_csv(out / "results.csv")
+    results_path, summary_path = out / f"results_{tag}.csv", out / f"summary_{tag}.csv"
+    if "seconds" not in results and results_path.is_file():  # keep training times
+        old = pd.read_csv(results_path)
         if "seconds" in old:
             keys = ["recipe", "seed", "set"]
             results = results.merge(old[[*keys, "seconds"]], on=keys, how="left")
-    atomic_write_text(out / "results.csv", results.to_csv(index=False))
-    atomic_write_text(out / "summary.csv", summary.to_csv(index=False))
+    atomic_write_text(results_path, results.to_csv(index=False))
+    atomic_write_text(summary_path, summary.to_csv(index=False))
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(summary.round(3).to_string(index=False))
     print(f"wall time {time.perf_counter() - t0:.0f} s")

@@ -78,10 +78,16 @@ class PipelineSpec:
     check : bool
         Run each factory's pre-run check.
     calibrate : bool
-        After training, calibrate each model on its dataset's validation tapes (temperature
+        After training, calibrate each model on its dataset's held-out tapes (temperature
         and operating point stored in ``model.pt``; :mod:`alpacaspot.pipeline.calibrate_models`).
     calibration_hop_s : float
         Window step of the validation prediction.
+    calibration_splits : tuple of str
+        Dataset splits whose tapes calibrate: ``("val", "test")`` (default) or ``("val",)``.
+    calibration_search : {"threshold", "full"}
+        ``threshold`` (default): the operating point is ``post`` with the threshold chosen on
+        the held-out tapes; ``full``: its curve, merge gap and minimum duration are chosen
+        there too (see :func:`alpacaspot.pipeline.calibrate_models.search_grid`).
 
     Examples
     --------
@@ -107,6 +113,8 @@ class PipelineSpec:
     check: bool = True
     calibrate: bool = True
     calibration_hop_s: float = 0.05
+    calibration_splits: tuple[str, ...] = ("val", "test")
+    calibration_search: str = "threshold"
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,11 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
 
     parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))  # fail early
     post = _post(spec.post)
+    if spec.calibrate:
+        from alpacaspot.pipeline.calibrate_models import check_splits, search_grid
+
+        check_splits(spec.calibration_splits)
+        search_grid(_post_config(spec.post), spec.calibration_search)
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
@@ -371,8 +384,14 @@ def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
     tv = load_train_variants(variants_path, root=root)
     return calibrate_models(model_paths, {n: tv.dataset_dir(n) for n in model_paths},
                             train_root, labels=spec.target_labels,
-                            hop_s=spec.calibration_hop_s,
+                            hop_s=spec.calibration_hop_s, splits=spec.calibration_splits,
+                            post=_post_config(spec.post), search=spec.calibration_search,
                             log_path=root / "logs" / "calibration.json")
+
+
+def _post_config(spec_post: PostprocessConfig | Mapping[str, Any]) -> PostprocessConfig:
+    return (spec_post if isinstance(spec_post, PostprocessConfig)
+            else PostprocessConfig().replace(**dict(spec_post)))
 
 
 def _post(spec_post: PostprocessConfig | Mapping[str, Any]
@@ -380,8 +399,7 @@ def _post(spec_post: PostprocessConfig | Mapping[str, Any]
     from alpacaspot.events import scores_to_events
 
     # the spec's settings, not the scores' stored operating point, for the sweep
-    config = (spec_post if isinstance(spec_post, PostprocessConfig)
-              else PostprocessConfig().replace(**dict(spec_post)))
+    config = _post_config(spec_post)
 
     def post(scores: pd.DataFrame, threshold: float) -> pd.DataFrame:
         return scores_to_events(scores, config, threshold=threshold)

@@ -7,6 +7,7 @@ bad-corpus tests reuse its corpora and compare with its outputs.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -166,3 +167,25 @@ def test_fit_shared_on_the_small_demo_model_exits_cleanly(baseline, corpora, tmp
     assert done.returncode == 0, (done.returncode, done.stderr[-3000:])
     record = load_model(fitted).provenance["shared_fit"]
     assert record["steps"] == 30 and record["passes"] == 2
+
+
+def test_models_are_calibrated_on_every_held_out_tape_at_the_pipeline_post(baseline):
+    from alpacaspot.io import read_table
+    from alpacaspot.models import load_model
+    from alpacaspot.pipeline.demo import POSTPROCESS
+
+    out, _ = baseline
+    records = json.loads((out / "logs" / "calibration.json").read_text())
+    assert sorted(records) == ["calls_w8", "windows_w8"]
+    for variant, record in records.items():
+        dataset = out / "data" / "training_corpus" / f"dataset_{variant.split('_')[0]}"
+        index = read_table(dataset / "variant_index.parquet", columns=["tape", "split"])
+        train_tapes = set(index.loc[index["split"] == "train", "tape"])
+        held_out = sorted(set(index.loc[index["split"].isin(["val", "test"]), "tape"]))
+        assert len(held_out) == 2 and not train_tapes & set(held_out)
+        assert record["tapes"] == held_out and record["search"] == "threshold"
+        op = load_model(out / "TRAINING" / "runs" / "models" / variant / "models" /
+                        "model.pt").operating_point
+        assert (op.curve, op.merge_gap_s, op.min_duration_s) == (
+            POSTPROCESS["curve"], POSTPROCESS["merge_gap_s"], POSTPROCESS["min_duration_s"])
+        assert op.threshold == record["threshold"]
