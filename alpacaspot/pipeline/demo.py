@@ -46,7 +46,9 @@ def demo_spec(out: str | os.PathLike[str], *, budget: str | None = None,
     augmentation (amplitude changes do nothing under per-window min-max normalisation, and
     pitch and time warps lowered event F1 on this corpus), events from the curve of the window
     centred on each hop with fragments merged and blips dropped (:data:`POSTPROCESS`),
-    thresholds up to 0.99 (the networks are over-confident).
+    thresholds up to 0.99 (the networks are over-confident). After training, each model is
+    calibrated on its dataset's validation and test tapes (the pipeline's default): a
+    temperature and the threshold of :data:`POSTPROCESS`, stored in the model.
 
     Parameters
     ----------
@@ -123,11 +125,12 @@ def results_table(metrics: pd.DataFrame, *, criterion: str = "iou") -> pd.DataFr
 
     The best tag comes from :func:`alpacaspot.evaluate.report.best_per_model`; the
     operating-point columns (``op_f1``, ``op_precision``, ``op_recall``, ``op_threshold``,
-    chosen on validation tapes) and ``best_threshold_f1`` (the best F1 over thresholds tried
-    on the benchmark itself) are added when the metrics have them. When the metrics hold
-    shared-mode runs (``mode`` column; run ``<model>.shared``), each model keeps one row and
-    its shared-mode figures stand beside the exact ones: ``op_f1_shared`` after ``op_f1``,
-    and so on for :data:`SHARED_COLUMNS` (same operating point: the fitted model keeps it).
+    chosen on held-out tapes of the training corpus) and ``best_threshold_f1`` (the best F1
+    over thresholds tried on the benchmark itself) are added when the metrics have them.
+    When the metrics hold shared-mode runs (``mode`` column; run ``<model>.shared``), each
+    model keeps one row and its shared-mode figures stand beside the exact ones:
+    ``op_f1_shared`` after ``op_f1``, and so on for :data:`SHARED_COLUMNS` (same operating
+    point: the fitted model keeps it).
 
     Examples
     --------
@@ -192,8 +195,8 @@ def run_demo(out: str | os.PathLike[str] = "demo_run", *, budget: str | None = N
     result = run_pipeline(demo_spec(out, budget=budget, executor=executor))
     table = results_table(result.metrics)
     _log.info("results per model, IoU >= 0.4 (op_*: at the operating point chosen on "
-              "validation tapes; f1, best_threshold_f1: best threshold on the benchmark "
-              "itself):\n%s", table.to_string(index=False))
+              "held-out training tapes; f1, best_threshold_f1: best threshold on the "
+              "benchmark itself):\n%s", table.to_string(index=False))
     _log.info("metrics: %s; figures: %s", result.metrics_path,
               ", ".join(str(Path(p)) for p in result.figures))
     return result
