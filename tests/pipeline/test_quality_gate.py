@@ -1,20 +1,23 @@
 """The detection-quality gate: the demo's detector on unseen synthetic tapes.
 
-Runs ``make demo``'s embedded default (8 training tapes, 3 benchmark tapes, the width-32
-ResNet of the windows recipe trained on CPU and calibrated on its validation tapes: 6-11
-minutes on 2 cores) and checks its event F1 with refined post-processing, that the operating
-point stored on validation tapes holds up on the benchmark, and that ANIMAL-SPOT-style merging
-of the same window scores is worse, with boundary errors at least twice as large. The demo's
-second model (ANIMAL-SPOT-style call clips, far below 0.80 by design) is left out: nothing
-here is asserted about it, and the small demo's end-to-end tests train and evaluate it.
+Runs ``make demo``'s embedded default (8 training tapes, 6 benchmark tapes with 175 hums,
+the width-32 ResNet of the windows recipe trained on CPU and calibrated on its split's
+validation and test tapes: 7-12 minutes on 2 cores) and checks its event F1 with refined
+post-processing, that the operating point stored at calibration holds up on the benchmark,
+and that ANIMAL-SPOT-style merging of the same window scores is worse, with boundary errors
+at least twice as large. The demo's second model (ANIMAL-SPOT-style call clips, far below
+0.80 by design) is left out: nothing here is asserted about it, and the small demo's
+end-to-end tests train and evaluate it.
 
 Training runs on the CPU, where torch picks kernels per processor and thread count, so the
-figures move between machines the way they move between seeds. The windows recipe's best F1
-over the demo's thresholds, measured with training seeds 1 (the demo's), 2 and 3 on a 2-core
-AVX2 EPYC (Zen 3, no AVX-512): 0.852, 0.826, 0.815 after calibration (0.835, 0.826, 0.815 on
-the raw scores; 0.83 with seed 1 on a Zen 1 machine). The margin over 0.80 is 0.015-0.05:
-thin, and the recipe is what must grow it. F1 at the stored operating point (chosen on the
-validation tapes, never on these): 0.832, 0.794, 0.769, asserted with a floor of 0.70.
+figures move between machines the way they move between seeds. Measured with training seeds
+1 (the demo's), 2 and 3 on a 2-core AVX2 EPYC (Zen 3, no AVX-512), on these 175 hums: best
+F1 over the demo's thresholds 0.855, 0.845, 0.810 (margin over 0.80: 0.01-0.055, thin for
+seed 3, whose model is weaker on every tape set we have); F1 at the stored operating point
+(chosen on the training corpus's held-out tapes, never on these) 0.864, 0.825, 0.810,
+asserted with a floor of 0.75 (margin 0.06). The benchmark had 3 tapes (65 hums) before;
+there the same models gave 0.835, 0.824, 0.809 best and 0.855, 0.769, 0.797 at the
+operating point, a noise of about +-0.05 that the larger set cuts by about 40 %.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def test_demo_reaches_event_f1_080_on_unseen_tapes(tmp_path):
     rows = result.metrics[result.metrics["criterion"] == "iou>=0.4"]
     best = rows.loc[rows["f1"].idxmax()]
     assert best["f1"] >= 0.80, rows[["model", "tag", "f1", "precision", "recall"]].to_string()
-    assert best["op_f1"] >= 0.70, rows[["model", "op_f1", "op_threshold"]].to_string()
+    assert best["op_f1"] >= 0.75, rows[["model", "op_f1", "op_threshold"]].to_string()
 
     gt = load_ground_truth(out / "data" / "benchmark_corpus", labels=["hum"])
     scores = load_scores(out / "BENCHMARK" / "runs" / best["model"] / "scores" / "len400_hop050")
