@@ -17,8 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "remove_partial_files",
-           "remove_stale_partial_files"]
+__all__ = ["atomic_path", "atomic_write_text", "atomic_write_bytes", "write_text_if_changed",
+           "remove_partial_files", "remove_stale_partial_files"]
 
 #: A partial file untouched for this long has no live writer, wherever it was written: an
 #: atomic write only serialises data already in memory, which takes seconds.
@@ -106,6 +106,28 @@ def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str 
     'a\\n'
     """
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def write_text_if_changed(path: str | os.PathLike[str], text: str, *,
+                          encoding: str = "utf-8") -> bool:
+    """Write ``text`` atomically unless ``path`` already holds it; True when written.
+
+    An unchanged file keeps its modification time, so steps that compare times (a corpus
+    index against its corpus) see nothing new.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.json"
+    >>> write_text_if_changed(p, "{}\\n"), write_text_if_changed(p, "{}\\n")
+    (True, False)
+    """
+    data = text.encode(encoding)
+    target = Path(path)
+    if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return False
+    atomic_write_bytes(target, data)
+    return True
 
 
 _PARTIAL = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[A-Za-z0-9]+)?$")

@@ -49,17 +49,43 @@ def _is_derived(folder: str) -> bool:
             or "segmented" in folder)
 
 
-def _audio_on_disk(corpus: Path) -> list[str]:
-    """Audio files under ``corpus`` (POSIX, relative), skipping derived-audio folders."""
-    found: list[str] = []
+def corpus_files(corpus: Path) -> list[Path]:
+    """The files a corpus is made of (audio, annotation tables, notes), sorted.
+
+    Skips derived-audio folders (datasets, the alpaca layout's cut clips) and hidden files
+    and folders; the index files are included.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for f in ("T1/a.wav", "T1/a.txt", "dataset_calls/x.wav", ".hidden/y.wav"):
+    ...     (root / f).parent.mkdir(parents=True, exist_ok=True); (root / f).touch()
+    >>> [p.relative_to(root).as_posix() for p in corpus_files(root)]
+    ['T1/a.txt', 'T1/a.wav']
+    """
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(corpus):
         top = Path(dirpath) == corpus
         dirnames[:] = sorted(d for d in dirnames if not (top and _is_derived(d))
                              and not d.startswith("."))
-        for name in sorted(filenames):
-            if Path(name).suffix.lower() in AUDIO_SUFFIXES and not name.startswith("."):
-                found.append(Path(dirpath, name).relative_to(corpus).as_posix())
+        found += [Path(dirpath, name) for name in sorted(filenames) if not name.startswith(".")]
     return found
+
+
+def audio_on_disk(corpus: Path) -> list[str]:
+    """Audio files under ``corpus`` (POSIX, relative), skipping derived-audio folders.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> (root / "T1").mkdir(); (root / "T1" / "a.wav").touch(); (root / "T1" / "a.txt").touch()
+    >>> audio_on_disk(root)
+    ['T1/a.wav']
+    """
+    return [p.relative_to(corpus).as_posix() for p in corpus_files(corpus)
+            if p.suffix.lower() in AUDIO_SUFFIXES]
 
 
 def check_corpus(
@@ -124,7 +150,7 @@ def check_corpus(
     if ev_path.is_file():
         _check_events(sink, stage, root, ev_path, recordings)
     listed = set(recordings["recording"])
-    extra = [r for r in _audio_on_disk(root) if r not in listed]
+    extra = [r for r in audio_on_disk(root) if r not in listed]
     if extra:
         sink.add(stage, root,
                  f"{len(extra)} audio file(s) on disk are not in the corpus index "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import stat
@@ -159,3 +160,22 @@ def test_post_processing_may_be_given_as_a_config(tmp_path: Path) -> None:
     from_config = _post(typed.post)(scores, 0.5)
     assert len(from_config) == 1  # the gap of 0.1 s is merged, as the demo's settings say
     pd.testing.assert_frame_equal(from_config, _post(POSTPROCESS)(scores, 0.5))
+
+
+def test_a_changed_corpus_is_indexed_again_and_an_unchanged_one_is_not(tmp_path: Path) -> None:
+    spec = dataclasses.replace(
+        _spec(tmp_path / "run", None, None),  # type: ignore[arg-type]
+        training_corpus={"n_tapes": 3, "minutes_per_tape": 0.2, "seed": 11},
+        benchmark_corpus={"n_tapes": 1, "minutes_per_tape": 0.2, "seed": 5})
+    bench_index = tmp_path / "run" / "data" / "benchmark_corpus" / "corpus_recordings.parquet"
+    pipeline_data(spec)
+    assert len(Corpus.load(bench_index.parent).recordings) == 1
+    built = bench_index.stat().st_mtime_ns
+    pipeline_data(spec)
+    assert bench_index.stat().st_mtime_ns == built  # nothing changed: not rebuilt
+
+    bigger = dataclasses.replace(spec, benchmark_corpus={**spec.benchmark_corpus, "n_tapes": 2})
+    data = pipeline_data(bigger)
+    recordings = Corpus.load(data.bench_root).recordings["recording"].tolist()
+    assert [r.split("/")[0] for r in recordings] == ["T01", "T02"]
+    assert load_ground_truth(data.bench_root)["recording"].str.startswith("T02/").any()

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from alpacaspot._atomic import atomic_write_text
+from alpacaspot._atomic import write_text_if_changed
 from alpacaspot.data.synthetic.sites import SiteStyle
 from alpacaspot.data.synthetic.tape import DIFFICULTIES, TapeStyle, compose_tape
 from alpacaspot.errors import ConfigError
@@ -245,9 +245,9 @@ def make_synthetic_corpus(
         else:
             _write_alpaca_recording(out, Path(rel).name, x, sr, events, alpaca_clip_s)
     if layout == "alpaca":
-        atomic_write_text(out / "corpus_layout.json",
+        write_text_if_changed(out / "corpus_layout.json",
                           json.dumps({"layout": "alpaca", "clip_time_unit": "s"}, indent=2) + "\n")
-    atomic_write_text(manifest, json.dumps({"params": params, "recordings": files},
+    write_text_if_changed(manifest, json.dumps({"params": params, "recordings": files},
                                            indent=2, sort_keys=True) + "\n")
     _log.info("synthetic corpus with %d recordings in %s", len(files), out)
     return out

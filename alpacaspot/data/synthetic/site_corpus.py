@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from alpacaspot._atomic import atomic_write_text
+from alpacaspot._atomic import write_text_if_changed
 from alpacaspot.data.synthetic.corpus import _tape_dates, _write_raven_recording
 from alpacaspot.data.synthetic.sites import SiteStyle
 from alpacaspot.data.synthetic.tape import DIFFICULTIES, TapeStyle, compose_tape
@@ -122,7 +122,7 @@ def make_site_corpus(
         x, events = compose_tape(rng, sr=sr, duration_s=minutes_per_tape * 60.0, style=style,
                                  difficulty=DIFFICULTIES[difficulty], site=site)
         _write_raven_recording(out, rel, x, sr, events)
-    atomic_write_text(manifest, json.dumps({"params": params, "recordings": files},
+    write_text_if_changed(manifest, json.dumps({"params": params, "recordings": files},
                                            indent=2, sort_keys=True) + "\n")
     _log.info("site corpus with %d recordings in %s", len(files), out)
     return out
