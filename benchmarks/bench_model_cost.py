@@ -1,14 +1,14 @@
 """Model cost against detection quality: which network a laptop user should train.
 
 Trains the demo's windows recipe (dataset strategy ``windows``, 0.4 s windows, calibrated on
-the dataset's validation tapes) at several ResNet widths and depths, and with ANIMAL-SPOT's
-``max_pool=1`` (3x3/2 max pooling after the first convolution, which quarters the work of
-every later stage), through the real pipeline (:func:`alpacaspot.pipeline.run.run_pipeline`)
-on the demo corpus. It then reports, per model:
+the tapes the dataset held out from training, as the pipeline does) at several ResNet widths
+and depths, and with ANIMAL-SPOT's ``max_pool=1`` (3x3/2 max pooling after the first
+convolution, which quarters the work of every later stage), through the real pipeline
+(:func:`alpacaspot.pipeline.run.run_pipeline`) on the demo corpus. It then reports, per model:
 
 * event F1 (IoU >= 0.4) on the unseen benchmark tapes at the operating point stored in the
-  model (chosen on validation tapes, never on the benchmark), and the best-threshold F1 beside
-  it (chosen on the benchmark itself: an optimistic ceiling, not a result);
+  model (chosen on held-out training-corpus tapes, never on the benchmark), and the
+  best-threshold F1 beside it (chosen on the benchmark itself: an optimistic ceiling, not a result);
 * the network's GFLOP per window and exact-mode prediction speed on this machine (windows/s
   and x realtime at a 0.05 s hop, ``--threads`` CPU threads), all models timed in this one
   process on the same recording;
