@@ -25,7 +25,7 @@ from alpacaspot._atomic import atomic_write_text
 from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
 from alpacaspot.events import PostprocessConfig
-from alpacaspot.io.layout import CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE
+from alpacaspot.pipeline._index_step import index_corpus
 from alpacaspot.pipeline.variants import parse_benchmark_variants
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
@@ -194,45 +194,6 @@ def _synthetic_corpus(root: Path, kwargs: Mapping[str, Any]) -> Path:
     return make_synthetic_corpus(root, **kwargs)
 
 
-def _index_is_current(root: Path) -> bool:
-    """The saved index lists the audio on disk, and no corpus file changed after it."""
-    from alpacaspot.io import read_table
-    from alpacaspot.pipeline.check_data import audio_on_disk, corpus_files
-
-    files = [root / CORPUS_INDEX_FILE, root / CORPUS_RECORDINGS_FILE]
-    if not all(f.is_file() for f in files):
-        return False
-    listed = read_table(files[1], columns=["recording"])["recording"].astype(str)
-    if set(listed) != set(audio_on_disk(root)):
-        return False
-    built = min(f.stat().st_mtime_ns for f in files)
-    outputs = {CORPUS_INDEX_FILE, CORPUS_RECORDINGS_FILE, "corpus_index.json",
-               "corpus_regions.parquet"}
-    return all(f.stat().st_mtime_ns <= built for f in corpus_files(root)
-               if f.name not in outputs or f.parent != root)
-
-
-def _index(root: Path, *, strict: bool, problems_file: Path) -> list[str]:
-    """Build and save the corpus index when missing or stale; return the problems reported.
-
-    Stale: an audio file was added or removed, or a corpus file (audio, annotation table)
-    changed after the index was written (a regenerated synthetic corpus, an edited table).
-    """
-    from alpacaspot.data import build_corpus_index
-
-    if _index_is_current(root):
-        return []
-    corpus = build_corpus_index(root, strict=strict)
-    corpus.save()
-    if corpus.warnings:
-        before = problems_file.read_text(encoding="utf-8") if problems_file.is_file() else ""
-        atomic_write_text(problems_file, before + "".join(f"{root}: {w}\n"
-                                                          for w in corpus.warnings))
-        _log.warning("corpus %s: %d problem(s) reported (what each one excluded or kept is "
-                     "said there); see %s", root, len(corpus.warnings), problems_file)
-    return list(corpus.warnings)
-
-
 def _write_json(path: Path, content: Any) -> Path:
     atomic_write_text(path, json.dumps(content, indent=2) + "\n")
     return path
@@ -385,7 +346,7 @@ def _data_steps(spec: PipelineSpec, root: Path, steps: _Steps) -> PipelineData:
     problems_file = root / "logs" / "corpus_problems.txt"
     problems: list[str] = []
     for corpus_root in (train_root, bench_root):
-        problems += steps.run("corpus_index", lambda c=corpus_root: _index(
+        problems += steps.run("corpus_index", lambda c=corpus_root: index_corpus(
             c, strict=spec.strict, problems_file=problems_file))
     dataset_root = Path(spec.dataset_root).absolute() if spec.dataset_root else train_root
     for user in (spec.training_corpus_root, spec.benchmark_corpus_root):
