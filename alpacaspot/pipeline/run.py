@@ -26,6 +26,7 @@ from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
 from alpacaspot.events import PostprocessConfig
 from alpacaspot.pipeline._index_step import index_corpus
+from alpacaspot.pipeline.calibrate_models import CALIBRATION_SPLITS
 from alpacaspot.pipeline.variants import parse_benchmark_variants
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
@@ -113,7 +114,7 @@ class PipelineSpec:
     check: bool = True
     calibrate: bool = True
     calibration_hop_s: float = 0.05
-    calibration_splits: tuple[str, ...] = ("val", "test")
+    calibration_splits: tuple[str, ...] = CALIBRATION_SPLITS
     calibration_search: str = "threshold"
 
 
