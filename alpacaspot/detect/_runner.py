@@ -8,7 +8,9 @@ autocast after checking, on the first batch, that probabilities move by at most
 faster one (bf16 only where the processor has native bfloat16 or on a GPU).
 
 Training and fitting never use channels_last on the CPU: oneDNN's channels-last convolution
-backward corrupts the heap on some AVX-512 processors. Inference (no backward) keeps it.
+backward corrupts the heap on some AVX-512 processors (AMD EPYC Zen 4 and Zen 5: a shared-mode
+fit forced channels-last aborts with ``double free or corruption``). Inference (no backward)
+keeps it.
 """
 
 from __future__ import annotations

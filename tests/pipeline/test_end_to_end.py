@@ -149,7 +149,7 @@ def test_fit_shared_on_the_small_demo_model_exits_cleanly(baseline, corpora, tmp
     A heap corruption in the backward pass (oneDNN's channels-last convolution backward on
     some AVX-512 processors) aborts the process with SIGABRT (exit 134 / -6) rather than
     raising, so only a subprocess can see it; the exit status must be 0 and the fitted model
-    must load.
+    must load. Forcing channels-last back into the fit aborts it on an AVX-512 Zen 4 EPYC.
     """
     from alpacaspot.models import load_model
 
