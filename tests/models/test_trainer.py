@@ -181,9 +181,11 @@ def test_small_resnet_reaches_clip_f1(tmp_path: Path, variant_factory, spec_cfg)
     """A width-8 ResNet learns harmonic calls against noise and clicks, over three seeds.
 
     torch picks kernels per processor and thread count, so one seed's F1 moves from machine
-    to machine. Measured on an AVX2 EPYC (test F1 of 40 clips): seeds 0-4 with 1 thread
-    0.95, 0.97, 1.00, 0.88, 1.00; seeds 0-2 with 2 threads 1.00, 0.92, 0.95. The mean of
-    seeds 0-2 (0.96-0.98) must reach 0.9 and each seed 0.8.
+    to machine. Measured on an AVX2 EPYC (Zen 3; test F1 of 40 clips): seeds 0-4 with 1
+    thread 0.95, 0.97, 1.00, 0.88, 1.00; seeds 0-2 with 2 threads 1.00, 0.92, 0.95. On an
+    AVX-512 EPYC with native bfloat16 (Zen 4), seeds 0-2: 1.00, 0.97, 0.98 with 1 thread,
+    0.97, 0.97, 0.98 with 2. The mean of seeds 0-2 (0.96-0.98) must reach 0.9 and each seed
+    0.8.
     """
     data = variant_factory(tmp_path / "ds", n_per_split={"train": 60, "val": 15, "test": 20},
                            seed=11)
