@@ -2,7 +2,7 @@
 
 Runs ``make demo``'s embedded default (8 training tapes, 6 benchmark tapes with 175 hums,
 the width-32 ResNet of the windows recipe trained on CPU and calibrated on its split's
-validation and test tapes: 6-12 minutes on 2 cores) and checks its event F1 with refined
+validation and test tapes: 5-12 minutes on 2 cores) and checks its event F1 with refined
 post-processing, that the operating point stored at calibration holds up on the benchmark,
 and that ANIMAL-SPOT-style merging of the same window scores is worse, with boundary errors
 at least twice as large. The demo's second model (ANIMAL-SPOT-style call clips, far below
