@@ -74,6 +74,8 @@ RECIPES: dict[str, dict[str, Any]] = {
     "field": {"augmentation": True, "augment_policy": "field"},
     "field_ls": {"augmentation": True, "augment_policy": "field", "label_smoothing": 0.1},
     "ls": {"augmentation": False, "label_smoothing": 0.1},
+    "field_ema": {"augmentation": True, "augment_policy": "field", "ema_decay": 0.995},
+    "ema": {"augmentation": False, "ema_decay": 0.995},
 }
 SPEC = SpectrogramConfig(sr=48000, n_fft=2048, hop_length=1024, fmin=0, fmax=4000,
                          n_freq_bins=128)
@@ -143,16 +145,17 @@ def calibration_tag(splits: tuple[str, ...], search: str) -> str:
 def calibrated(model_path: Path, train_root: Path, dataset: Path, hop_s: float,
                threads: int, splits: tuple[str, ...], search: str) -> Path:
     out = model_path.with_name(f"model_calibrated_{calibration_tag(splits, search)}.pt")
-    if out.is_file():
-        return out
+    # an earlier calibration is kept when its inputs and settings are those of this rule
+    previous = load_model(out) if out.is_file() else load_model(model_path)
     recs = Corpus.load(train_root).recordings
     tapes = held_out_tapes(dataset, splits)
     files = sorted(recs.loc[recs["tape"].astype(str).isin(tapes), "recording"].astype(str))
     truth = load_ground_truth(train_root, labels=LABELS)
-    bundle = calibrate(load_model(model_path), [train_root / f for f in files], truth,
+    bundle = calibrate(previous, [train_root / f for f in files], truth,
                        root=train_root, hop_s=hop_s, labels=LABELS, num_threads=threads,
                        progress=False, **search_grid(POST, search))
-    save_model(out, bundle)
+    if bundle is not previous or not out.is_file():
+        save_model(out, bundle)
     return out
 
 

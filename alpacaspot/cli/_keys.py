@@ -78,6 +78,7 @@ _HELP: dict[str, str] = {
     "augment_policy": "with augmentation: animalspot (pitch, time, amplitude) or field "
                       "(other tapes' background, recorder response, shifts, masks)",
     "label_smoothing": "label smoothing of the cross-entropy loss, in [0, 1)",
+    "ema_decay": "moving average of the weights after every step (0: none), in [0, 1)",
     # predict
     "model_path": "model file (model.pt, or an ANIMAL-SPOT .pk); required",
     "input_file": "a recording, a folder of recordings or a list file; required",

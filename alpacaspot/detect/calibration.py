@@ -89,6 +89,7 @@ def calibrate(
     min_durations_s: Sequence[float] = (0.0, 0.05, 0.1),
     base: PostprocessConfig | None = None,
     iou: float = 0.4,
+    f1_tolerance: float | None = None,
     n_bins: int = 15,
     batch_size: int = 64,
     device: str = "auto",
@@ -115,7 +116,7 @@ def calibrate(
         Folder the recording names are relative to (as for :func:`predict_scores`).
     temperature : float, optional
         Use this temperature instead of fitting one (1.0: probabilities left as they are).
-    thresholds, curves, merge_gaps_s, min_durations_s, base, iou
+    thresholds, curves, merge_gaps_s, min_durations_s, base, iou, f1_tolerance
         The operating-point search (see
         :func:`~alpacaspot.evaluate.calibration.choose_operating_point`).
     n_bins : int
@@ -164,7 +165,8 @@ def calibrate(
                 "merge_gaps_s": [float(g) for g in merge_gaps_s],
                 "min_durations_s": [float(d) for d in min_durations_s],
                 "base": None if base is None else base.to_json(), "iou": float(iou),
-                "n_bins": int(n_bins)}
+                "f1_tolerance": "standard_error" if f1_tolerance is None
+                else float(f1_tolerance), "n_bins": int(n_bins)}
     digest = _inputs_digest(bundle, files, truth, settings)
     done = (bundle.provenance or {}).get(CALIBRATION_KEY) or {}
     if done.get("inputs") == digest and bundle.operating_point is not None:
@@ -190,7 +192,7 @@ def calibrate(
     cal_scores[columns] = calibrated
     op, table = choose_operating_point(
         cal_scores, truth, thresholds=thresholds, curves=curves, merge_gaps_s=merge_gaps_s,
-        min_durations_s=min_durations_s, base=base, iou=iou)
+        min_durations_s=min_durations_s, base=base, iou=iou, f1_tolerance=f1_tolerance)
     at = table[table["chosen"]].iloc[0]
     record = {
         "temperature": t,
@@ -206,6 +208,8 @@ def calibrate(
         "f1": float(at["f1"]),
         "precision": float(at["precision"]),
         "recall": float(at["recall"]),
+        "best_f1": float(table["f1"].max()),
+        "f1_tolerance": float(table.attrs["f1_tolerance"]),
         "iou": float(iou),
         "hop_s": float(hop_s),
         "uncalibrated_fingerprint": raw.fingerprint(),

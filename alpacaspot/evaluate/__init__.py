@@ -10,6 +10,7 @@ from alpacaspot.evaluate.calibration import (
     apply_temperature,
     choose_operating_point,
     expected_calibration_error,
+    f1_standard_error,
     fit_temperature,
     window_labels,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "average_precision",
     "benchmark_report",
     "choose_operating_point",
+    "f1_standard_error",
     "count_correlation",
     "criterion_name",
     "default_tape",

@@ -26,7 +26,8 @@ from alpacaspot.evaluate.sweep import sweep_thresholds
 from alpacaspot.events import PostprocessConfig, target_class
 
 __all__ = ["apply_temperature", "fit_temperature", "expected_calibration_error",
-           "window_labels", "choose_operating_point", "TEMPERATURE_BOUNDS"]
+           "window_labels", "choose_operating_point", "f1_standard_error",
+           "TEMPERATURE_BOUNDS"]
 
 TEMPERATURE_BOUNDS = (0.02, 50.0)
 """Range searched by :func:`fit_temperature`."""
@@ -223,15 +224,18 @@ def choose_operating_point(
     base: PostprocessConfig | None = None,
     criterion: str = "iou",
     iou: float = 0.4,
+    f1_tolerance: float | None = None,
 ) -> tuple[PostprocessConfig, pd.DataFrame]:
     """Pick the threshold and post-processing settings with the best event F1.
 
     Every combination of curve, merge gap and minimum duration is swept over the thresholds
     on whole recordings (:func:`~alpacaspot.evaluate.sweep_thresholds`, one event matching
-    per setting and threshold). Ties are broken deterministically: the earliest setting in
-    grid order (curves, then merge gaps, then minimum durations, as given), and within it
-    the middle one (the lower of two middles) of the thresholds that reach the best F1, so
-    that a plateau of equally good thresholds gives its centre rather than its edge.
+    per setting and threshold). The setting with the best F1 is kept (ties: the earliest in
+    grid order: curves, then merge gaps, then minimum durations, as given). Within it, every
+    threshold whose F1 is within ``f1_tolerance`` of the best counts as equally good, and
+    the middle one of them (the lower of two middles) is chosen: on a few dozen validation
+    events F1 differences smaller than its standard error are noise, and the middle of the
+    near-best thresholds moves less between models and recordings than the single best.
 
     Parameters
     ----------
@@ -248,6 +252,10 @@ def choose_operating_point(
         Settings kept as they are (target class, band, ...); default the defaults.
     criterion, iou
         Event matching (see :func:`~alpacaspot.evaluate.match_events`).
+    f1_tolerance : float, optional
+        How far below the best F1 a threshold may be and still count as tied. Default: one
+        standard error of the best F1, ``sqrt(F (1 - F) / n)`` with ``n`` the number of
+        reference events; 0 keeps only exact ties (a plateau of the best F1).
 
     Returns
     -------
@@ -256,7 +264,8 @@ def choose_operating_point(
         ``min_duration_s``.
     table : pandas.DataFrame
         One row per setting and threshold: ``curve, merge_gap_s, min_duration_s, threshold``
-        and the metrics (``precision, recall, f1``, ...); ``chosen`` marks the pick.
+        and the metrics (``precision, recall, f1``, ...); ``chosen`` marks the pick and
+        ``attrs["f1_tolerance"]`` holds the tolerance used.
 
     Examples
     --------
@@ -270,6 +279,8 @@ def choose_operating_point(
     >>> cfg.threshold, cfg.curve
     (0.25, 'centre')
     """
+    if f1_tolerance is not None and not (np.isfinite(f1_tolerance) and 0 <= f1_tolerance < 1):
+        raise ConfigError(f"f1_tolerance must be in [0, 1), got {f1_tolerance!r}")
     if thresholds is None:
         ths = np.concatenate([np.round(np.arange(1, 20) * 0.05, 2), [0.975, 0.99]])
     else:
@@ -298,7 +309,9 @@ def choose_operating_point(
         tables.append(sw)
     table = pd.concat(tables, ignore_index=True)
     rows = tables[k]
-    tied = rows["threshold"].to_numpy()[rows["f1"].to_numpy() >= best_f1 - 1e-12]
+    tolerance = (f1_standard_error(best_f1, len(gt)) if f1_tolerance is None
+                 else float(f1_tolerance))
+    tied = rows["threshold"].to_numpy()[rows["f1"].to_numpy() >= best_f1 - tolerance - 1e-12]
     threshold = float(np.sort(tied)[(len(tied) - 1) // 2])
     curve, gap, min_dur = grid[k]
     chosen = base.replace(method="refined", threshold=threshold, curve=curve,
@@ -307,4 +320,22 @@ def choose_operating_point(
                        & (table["min_duration_s"] == float(min_dur))
                        & (table["threshold"] == threshold))
     table.attrs["target"] = target
+    table.attrs["f1_tolerance"] = tolerance
     return chosen, table
+
+
+def f1_standard_error(f1: float, n_events: int) -> float:
+    """Binomial standard error of an F1 measured on ``n_events`` reference events.
+
+    ``sqrt(F (1 - F) / n)``: the spread of F1 from one set of ``n`` events to another of the
+    same kind; 0 when there are no events.
+
+    Examples
+    --------
+    >>> round(f1_standard_error(0.8, 50), 3)
+    0.057
+    """
+    if n_events <= 0:
+        return 0.0
+    f = min(max(float(f1), 0.0), 1.0)
+    return float(np.sqrt(f * (1.0 - f) / n_events))

@@ -104,6 +104,7 @@ def config_from_values(
         augmentation=P("augmentation", _to_bool, False, "true/false"),
         augment_policy=P("augment_policy", str, "animalspot", "animalspot or field"),
         label_smoothing=P("label_smoothing", float, 0.0, "a number in [0, 1)"),
+        ema_decay=P("ema_decay", float, 0.0, "a number in [0, 1)"),
         val_metric=P("val_metric", str, "f1_target", f"one of {list(VAL_METRICS)}"),
         balance=P("balance", str, "weights", f"one of {list(BALANCE_MODES)}"),
         seed=P("seed", int, 0, "an integer"),

@@ -59,6 +59,10 @@ class TrainConfig:
         time and frequency masks).
     label_smoothing : float
         Label smoothing of the cross-entropy loss, in [0, 1).
+    ema_decay : float
+        Exponential moving average of the weights (and batch-norm statistics) after every
+        step, in [0, 1): validation, the best-epoch choice and the saved model use the
+        average. 0 (the default) trains without one.
     val_metric : str
         One of :data:`VAL_METRICS` (default ``f1_target``: F1 of the target class).
     balance : str
@@ -104,6 +108,7 @@ class TrainConfig:
     augmentation: bool = True
     augment_policy: str = "animalspot"
     label_smoothing: float = 0.0
+    ema_decay: float = 0.0
     val_metric: str = "f1_target"
     balance: str = "weights"
     seed: int = 0
@@ -146,6 +151,8 @@ class TrainConfig:
                               f"got {self.augment_policy!r}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ConfigError(f"label_smoothing must be in [0, 1), got {self.label_smoothing!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay!r}")
         if self.num_workers < 0:
             raise ConfigError(f"num_workers must be >= 0, got {self.num_workers!r}")
         if self.spectrogram.window_frames(self.window_s) < 1:
@@ -248,7 +255,8 @@ class TrainConfig:
                   "keep_checkpoints", "torch_threads"):
             d.pop(k, None)
         # settings added later leave the fingerprints of configs that keep their defaults
-        for k, default in (("augment_policy", "animalspot"), ("label_smoothing", 0.0)):
+        for k, default in (("augment_policy", "animalspot"), ("label_smoothing", 0.0),
+                           ("ema_decay", 0.0)):
             if d.get(k) == default:
                 d.pop(k)
         blob = json.dumps(d, sort_keys=True, default=str).encode()
@@ -315,6 +323,8 @@ class TrainConfig:
             values["augment_policy"] = self.augment_policy
         if self.label_smoothing:
             values["label_smoothing"] = repr(float(self.label_smoothing))
+        if self.ema_decay:
+            values["ema_decay"] = repr(float(self.ema_decay))
         return values
 
     @classmethod

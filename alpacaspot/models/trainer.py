@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text, remove_partial_files
@@ -117,14 +118,38 @@ def _write_history(config: TrainConfig, history: list[dict[str, Any]]) -> None:
     atomic_write_text(log_dir / "metrics.csv", pd.DataFrame(history).to_csv(index=False))
 
 
-def _state(net: nn.Module, opt: torch.optim.Optimizer, scaler: Any, rest: dict[str, Any]
-           ) -> dict[str, Any]:
+def _state(net: nn.Module, opt: torch.optim.Optimizer, scaler: Any, rest: dict[str, Any],
+           ema: AveragedModel | None) -> dict[str, Any]:
     return {
         "model": copy.deepcopy(net.state_dict()),
         "optimizer": copy.deepcopy(opt.state_dict()),
         "scaler": scaler.state_dict() if scaler is not None else {},
+        "ema": copy.deepcopy(ema.state_dict()) if ema is not None else {},
         **copy.deepcopy(rest),
     }
+
+
+def _moving_average(net: nn.Module, decay: float) -> AveragedModel | None:
+    """The weights' exponential moving average (batch-norm statistics too), or None at 0.
+
+    The decay ramps up as ``min(decay, (1 + n) / (10 + n))`` after ``n`` updates, so that
+    the random initial weights leave the average within the first epochs (a short run never
+    reaches the horizon of a fixed decay such as 0.995).
+    """
+    if decay <= 0:
+        return None
+
+    def update(averaged: list[torch.Tensor], current: list[torch.Tensor],
+               n_averaged: torch.Tensor) -> None:
+        if not torch.is_floating_point(averaged[0]):  # batch counters
+            for a, c in zip(averaged, current, strict=True):
+                a.copy_(c)
+            return
+        n = float(n_averaged)
+        keep = min(decay, (1.0 + n) / (10.0 + n))
+        torch._foreach_lerp_(averaged, current, 1.0 - keep)
+
+    return AveragedModel(net, multi_avg_fn=update, use_buffers=True)
 
 
 def _completed(config: TrainConfig) -> TrainResult | None:
@@ -184,6 +209,7 @@ def train(config: TrainConfig) -> TrainResult:
     net = build_model(**config.architecture).to(device)
     lr = config.lr * config.batch_size if config.scale_lr else config.lr
     opt = torch.optim.Adam(net.parameters(), lr=lr, betas=(config.beta1, 0.999))
+    ema = _moving_average(net, config.ema_decay)
     use_amp = config.amp and device.type == "cuda"
     scaler = torch.amp.GradScaler("cuda") if use_amp else None
     counts = np.bincount(datasets["train"].labels, minlength=len(classes)).astype(np.float64)
@@ -202,6 +228,8 @@ def train(config: TrainConfig) -> TrainResult:
         opt.load_state_dict(saved["optimizer"])
         if scaler is not None and saved.get("scaler"):
             scaler.load_state_dict(saved["scaler"])
+        if ema is not None and saved.get("ema"):
+            ema.load_state_dict(saved["ema"])
         rest.update({k: saved[k] for k in rest if k in saved})
         _log.info("resuming from checkpoint at epoch %d", rest["next_epoch"])
     per_eval = config.epochs_per_eval
@@ -214,7 +242,7 @@ def train(config: TrainConfig) -> TrainResult:
         for epoch in bar:
             if rest["stopped_early"]:
                 break
-            snapshot = _state(net, opt, scaler, {**rest, "next_epoch": epoch})
+            snapshot = _state(net, opt, scaler, {**rest, "next_epoch": epoch}, ema)
             net.train()
             ds = datasets["train"]
             ds.set_epoch(epoch)
@@ -238,6 +266,8 @@ def train(config: TrainConfig) -> TrainResult:
                 else:
                     loss.backward()
                     opt.step()
+                if ema is not None:
+                    ema.update_parameters(net)
                 loss_sum += float(loss.detach()) * len(y)
                 n_seen += len(y)
                 n_correct += int((logits.argmax(1) == y).sum())
@@ -256,7 +286,8 @@ def train(config: TrainConfig) -> TrainResult:
                 _log.info("epoch %d/%d: train loss %.4f, %.1f s", done_epochs,
                           config.max_train_epochs, train_loss, time.perf_counter() - t_epoch)
                 continue
-            val = evaluate_split(net, datasets["val"], config, device, classes, target)
+            judged = ema.module if ema is not None else net
+            val = evaluate_split(judged, datasets["val"], config, device, classes, target)
             value = val[config.val_metric]
             row = {"epoch": done_epochs, "lr": opt.param_groups[0]["lr"],
                    "train_loss": train_loss,
@@ -266,7 +297,7 @@ def train(config: TrainConfig) -> TrainResult:
             rest["history"].append(row)
             if _better(value, rest["best_value"], config.val_metric):
                 rest.update(best_value=value, best_epoch=done_epochs, best_metrics=val,
-                            best_model=copy.deepcopy(net.state_dict()), evals_since_best=0,
+                            best_model=copy.deepcopy(judged.state_dict()), evals_since_best=0,
                             evals_since_lr=0)
             else:
                 rest["evals_since_best"] += 1
@@ -284,7 +315,7 @@ def train(config: TrainConfig) -> TrainResult:
                       " (best)" if rest["best_epoch"] == done_epochs else "",
                       time.perf_counter() - t_epoch)
             bar.set_postfix({config.val_metric: f"{value:.3f}"})
-            save_checkpoint(ckpt_dir, _state(net, opt, scaler, rest),
+            save_checkpoint(ckpt_dir, _state(net, opt, scaler, rest, ema),
                             keep=config.keep_checkpoints)
         bar.close()
     if interrupted:

@@ -13,6 +13,7 @@ from alpacaspot.evaluate.calibration import (
     apply_temperature,
     choose_operating_point,
     expected_calibration_error,
+    f1_standard_error,
     fit_temperature,
     window_labels,
 )
@@ -125,8 +126,8 @@ def test_operating_point_of_scores_that_need_threshold_03():
 
 def test_operating_point_ties_are_deterministic():
     scores, gt = _needs_03(seed=4, n_rec=1, seconds=30.0)
-    a, ta = choose_operating_point(scores, gt, curves=("centre", "mean"))
-    b, tb = choose_operating_point(scores, gt, curves=("centre", "mean"))
+    a, ta = choose_operating_point(scores, gt, curves=("centre", "mean"), f1_tolerance=0.0)
+    b, tb = choose_operating_point(scores, gt, curves=("centre", "mean"), f1_tolerance=0.0)
     assert a == b
     pd.testing.assert_frame_equal(ta, tb)
     # the plateau of equally good thresholds gives its middle, not its edge
@@ -134,6 +135,48 @@ def test_operating_point_ties_are_deterministic():
               & (ta["min_duration_s"] == a.min_duration_s)]
     tied = np.sort(best.loc[best["f1"] == best["f1"].max(), "threshold"].to_numpy())
     assert a.threshold == tied[(len(tied) - 1) // 2]
+
+
+def _near_best_band():
+    """10 calls, 9 scoring 0.95 and one 0.25, and 6 non-calls: one at 0.85, five at 0.35.
+
+    F1 by threshold: 0.769 at 0.1-0.2, 0.720 at 0.3, 0.900 at 0.4-0.8 (one false positive),
+    0.947 at 0.9 (none).
+    """
+    levels = [0.95] * 9 + [0.25] + [0.85] + [0.35] * 5
+    n = 2 + 8 * len(levels)
+    p = np.full(n, 0.01)
+    gt = []
+    for k, level in enumerate(levels):
+        first = 2 + 8 * k
+        p[first:first + 4] = level
+        if k < 10:
+            gt.append({"recording": "a", "begin_s": first * 0.1 + 0.1,
+                       "end_s": first * 0.1 + 0.5})
+    scores = pd.DataFrame({"recording": "a", "window": range(n), "begin_s": np.arange(n) * 0.1,
+                           "end_s": np.arange(n) * 0.1 + 0.2, "p_noise": 1 - p, "p_target": p})
+    return scores, pd.DataFrame(gt)
+
+
+def test_thresholds_within_one_standard_error_count_as_tied():
+    scores, gt = _near_best_band()
+    grid = dict(thresholds=np.round(np.arange(1, 10) * 0.1, 1), curves=("centre",),
+                merge_gaps_s=(0.0,), min_durations_s=(0.0,))
+    cfg, table = choose_operating_point(scores, gt, **grid)
+    f1 = table.set_index("threshold")["f1"]
+    assert f1[0.9] == pytest.approx(18 / 19) and f1[0.6] == pytest.approx(0.9)
+    assert f1[0.3] == pytest.approx(0.72)
+    # one standard error of 0.947 on 10 calls is 0.071: 0.4..0.9 are tied, 0.6 is their middle
+    se = np.sqrt(18 / 19 * (1 / 19) / 10)
+    assert table.attrs["f1_tolerance"] == pytest.approx(se)
+    assert f1_standard_error(18 / 19, 10) == pytest.approx(se)
+    assert cfg.threshold == 0.6
+    assert choose_operating_point(scores, gt, f1_tolerance=0.0, **grid)[0].threshold == 0.9
+    # within 0.2 of the best: 0.1, 0.2 and 0.4..0.9 (not 0.3); the lower middle is 0.5
+    assert choose_operating_point(scores, gt, f1_tolerance=0.2, **grid)[0].threshold == 0.5
+    with pytest.raises(ConfigError, match="f1_tolerance"):
+        choose_operating_point(scores, gt, f1_tolerance=-0.1, **grid)
+    assert f1_standard_error(0.5, 0) == 0.0
 
 
 def test_operating_point_keeps_base_settings():

@@ -35,6 +35,7 @@ TRAIN_EXTRA_KEYS: tuple[str, ...] = (
     "ref_level_db",
     "augment_policy",
     "label_smoothing",
+    "ema_decay",
 )
 
 #: Validation metrics usable for model selection, LR decay and early stopping.
