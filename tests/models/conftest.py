@@ -10,6 +10,7 @@ import pytest
 
 from alpacaspot.dsp import SpectrogramConfig
 from alpacaspot.io import CLIPS, write_audio, write_table
+from alpacaspot.models import TrainConfig
 
 SR = 8000
 
@@ -18,6 +19,16 @@ def spec_config(**kw: object) -> SpectrogramConfig:
     base = dict(sr=SR, n_fft=256, hop_length=128, fmin=0, fmax=4000, n_freq_bins=32)
     base.update(kw)
     return SpectrogramConfig(**base)
+
+
+def tiny_config(data_dir: Path, run: Path, spec: SpectrogramConfig, **kw: object) -> TrainConfig:
+    """A width-4 ResNet trained for one epoch at a high learning rate (settings in ``kw``)."""
+    base: dict[str, object] = dict(window_s=0.4, width=4, batch_size=8, lr=1e-3,
+                                   scale_lr=False, max_train_epochs=1, epochs_per_eval=1,
+                                   augmentation=True, seed=0, cache_dir=run.parent / "cache",
+                                   torch_threads=1)
+    base.update(kw)
+    return TrainConfig(data_dir=data_dir, model_dir=run / "models", spectrogram=spec, **base)
 
 
 def _clip(kind: str, rng: np.random.Generator) -> np.ndarray:

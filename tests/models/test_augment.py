@@ -13,14 +13,11 @@ from alpacaspot.models import TRAIN_EXTRA_KEYS, TrainConfig, load_model, train
 from alpacaspot.models._augment import FieldAugmenter, clip_tapes
 from alpacaspot.models._loop import FieldClipDataset, make_datasets
 
+from .conftest import tiny_config
+
 
 def _config(data_dir: Path, run: Path, spec_cfg, **kw) -> TrainConfig:
-    base = dict(window_s=0.4, width=4, batch_size=8, lr=1e-3, scale_lr=False,
-                max_train_epochs=1, epochs_per_eval=1, augmentation=True, seed=0,
-                cache_dir=run.parent / "cache", torch_threads=1)
-    base.update(kw)
-    return TrainConfig(data_dir=data_dir, model_dir=run / "models", spectrogram=spec_cfg,
-                       **base)
+    return tiny_config(data_dir, run, spec_cfg, **kw)
 
 
 def test_cfg_key_turns_the_field_policy_on(tmp_path: Path, variant_dir: Path,

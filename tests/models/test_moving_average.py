@@ -12,14 +12,12 @@ from alpacaspot.errors import ConfigError
 from alpacaspot.io.animalspot import write_cfg
 from alpacaspot.models import TRAIN_EXTRA_KEYS, TrainConfig, list_checkpoints, load_model, train
 
+from .conftest import tiny_config
+
 
 def _config(data_dir: Path, run: Path, spec_cfg, **kw) -> TrainConfig:
-    base = dict(window_s=0.4, width=4, batch_size=8, lr=1e-3, scale_lr=False,
-                max_train_epochs=2, epochs_per_eval=1, augmentation=False, seed=0,
-                cache_dir=run.parent / "cache", ema_decay=0.9)
-    base.update(kw)
-    return TrainConfig(data_dir=data_dir, model_dir=run / "models", spectrogram=spec_cfg,
-                       **base)
+    return tiny_config(data_dir, run, spec_cfg, **{"max_train_epochs": 2, "augmentation": False,
+                                                   "ema_decay": 0.9, **kw})
 
 
 def _weights(path: Path) -> dict[str, torch.Tensor]:
