@@ -55,6 +55,11 @@ def test_calibrated_model_stores_threshold_03_and_scores_use_it(
     assert op.threshold == pytest.approx(0.3, abs=0.051)
     record = model.provenance["calibration"]
     assert record["f1"] > 0.9 and record["temperature"] == 1.0
+    # thresholds within one standard error of the best validation F1 counted as tied
+    n = record["n_events"]
+    assert record["f1_tolerance"] == pytest.approx(
+        np.sqrt(record["best_f1"] * (1 - record["best_f1"]) / n))
+    assert record["best_f1"] - record["f1_tolerance"] - 1e-9 <= record["f1"] <= record["best_f1"]
     assert record["recordings"] == ["tape0/rec.wav", "tape1/rec.wav", "tape2/rec.wav"]
     assert bundle.operating_point is None  # the input bundle is left alone
 
