@@ -279,8 +279,10 @@ def choose_operating_point(
     >>> cfg.threshold, cfg.curve
     (0.25, 'centre')
     """
-    if f1_tolerance is not None and not (np.isfinite(f1_tolerance) and 0 <= f1_tolerance < 1):
-        raise ConfigError(f"f1_tolerance must be in [0, 1), got {f1_tolerance!r}")
+    if f1_tolerance is not None and (isinstance(f1_tolerance, bool)
+                                     or not isinstance(f1_tolerance, (int, float))
+                                     or not 0 <= f1_tolerance < 1):
+        raise ConfigError(f"f1_tolerance must be a number in [0, 1), got {f1_tolerance!r}")
     if thresholds is None:
         ths = np.concatenate([np.round(np.arange(1, 20) * 0.05, 2), [0.975, 0.99]])
     else:

@@ -174,8 +174,9 @@ def test_thresholds_within_one_standard_error_count_as_tied():
     assert choose_operating_point(scores, gt, f1_tolerance=0.0, **grid)[0].threshold == 0.9
     # within 0.2 of the best: 0.1, 0.2 and 0.4..0.9 (not 0.3); the lower middle is 0.5
     assert choose_operating_point(scores, gt, f1_tolerance=0.2, **grid)[0].threshold == 0.5
-    with pytest.raises(ConfigError, match="f1_tolerance"):
-        choose_operating_point(scores, gt, f1_tolerance=-0.1, **grid)
+    for bad in (-0.1, float("nan"), "0.05"):
+        with pytest.raises(ConfigError, match="f1_tolerance"):
+            choose_operating_point(scores, gt, f1_tolerance=bad, **grid)
     assert f1_standard_error(0.5, 0) == 0.0
 
 
