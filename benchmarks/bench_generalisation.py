@@ -39,6 +39,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import time
@@ -80,6 +81,14 @@ RECIPES: dict[str, dict[str, Any]] = {
 }
 SPEC = SpectrogramConfig(sr=48000, n_fft=2048, hop_length=1024, fmin=0, fmax=4000,
                          n_freq_bins=128)
+#: Front-end variants of ``field_ema``: every bin kept (linear interpolation instead of the
+#: nearest-neighbour resize), or twice the frames per window (hop 512 samples).
+RECIPES |= {
+    "field_ema_interp": {**RECIPES["field_ema"],
+                         "spectrogram": dataclasses.replace(SPEC, compression="linear_interp")},
+    "field_ema_hop512": {**RECIPES["field_ema"],
+                         "spectrogram": dataclasses.replace(SPEC, hop_length=512)},
+}
 WINDOW_S = 0.4
 LABELS = ["hum"]
 TRAIN_SITE_SEEDS = (1, 2, 3, 4, 5, 6)
@@ -127,11 +136,12 @@ def prepare(train_root: Path, hop_s: float) -> Path:
 
 def train_one(dataset: Path, model_dir: Path, recipe: str, seed: int,
               args: argparse.Namespace) -> Path:
+    settings = {"spectrogram": SPEC, **RECIPES[recipe]}
     cfg = TrainConfig(
-        data_dir=dataset, model_dir=model_dir, spectrogram=SPEC, window_s=WINDOW_S,
+        data_dir=dataset, model_dir=model_dir, window_s=WINDOW_S,
         width=args.width, max_train_epochs=args.epochs, epochs_per_eval=1, batch_size=32,
         lr=3e-5, early_stopping_patience_epochs=6, lr_patience_epochs=3, seed=seed,
-        num_workers=0, torch_threads=args.threads, **RECIPES[recipe])
+        num_workers=0, torch_threads=args.threads, **settings)
     result = train(cfg)
     if result.model_path is None:
         raise RuntimeError(f"training of {model_dir} was interrupted")

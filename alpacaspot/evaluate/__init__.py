@@ -8,6 +8,7 @@ so that matplotlib loads only when drawing).
 from alpacaspot.evaluate.benchmark import criterion_name, evaluate_benchmark
 from alpacaspot.evaluate.calibration import (
     apply_temperature,
+    check_f1_tolerance,
     choose_operating_point,
     expected_calibration_error,
     f1_standard_error,
@@ -54,6 +55,7 @@ __all__ = [
     "attach_tapes",
     "average_precision",
     "benchmark_report",
+    "check_f1_tolerance",
     "choose_operating_point",
     "f1_standard_error",
     "count_correlation",

@@ -26,8 +26,8 @@ from alpacaspot.evaluate.sweep import sweep_thresholds
 from alpacaspot.events import PostprocessConfig, target_class
 
 __all__ = ["apply_temperature", "fit_temperature", "expected_calibration_error",
-           "window_labels", "choose_operating_point", "f1_standard_error",
-           "TEMPERATURE_BOUNDS"]
+           "window_labels", "choose_operating_point", "check_f1_tolerance",
+           "f1_standard_error", "TEMPERATURE_BOUNDS"]
 
 TEMPERATURE_BOUNDS = (0.02, 50.0)
 """Range searched by :func:`fit_temperature`."""
@@ -279,10 +279,7 @@ def choose_operating_point(
     >>> cfg.threshold, cfg.curve
     (0.25, 'centre')
     """
-    if f1_tolerance is not None and (isinstance(f1_tolerance, bool)
-                                     or not isinstance(f1_tolerance, (int, float))
-                                     or not 0 <= f1_tolerance < 1):
-        raise ConfigError(f"f1_tolerance must be a number in [0, 1), got {f1_tolerance!r}")
+    check_f1_tolerance(f1_tolerance)
     if thresholds is None:
         ths = np.concatenate([np.round(np.arange(1, 20) * 0.05, 2), [0.975, 0.99]])
     else:
@@ -324,6 +321,36 @@ def choose_operating_point(
     table.attrs["target"] = target
     table.attrs["f1_tolerance"] = tolerance
     return chosen, table
+
+
+def check_f1_tolerance(f1_tolerance: float | None) -> float | None:
+    """``f1_tolerance`` if it is None or a number in [0, 1), else a :class:`ConfigError`.
+
+    Parameters
+    ----------
+    f1_tolerance : float or None
+        The tolerance of :func:`choose_operating_point` (None: one standard error).
+
+    Returns
+    -------
+    float or None
+        The value as given.
+
+    Raises
+    ------
+    ConfigError
+        A bool, a string, NaN or a number outside [0, 1).
+
+    Examples
+    --------
+    >>> check_f1_tolerance(0.02), check_f1_tolerance(None)
+    (0.02, None)
+    """
+    if f1_tolerance is not None and (isinstance(f1_tolerance, bool)
+                                     or not isinstance(f1_tolerance, (int, float))
+                                     or not 0 <= f1_tolerance < 1):
+        raise ConfigError(f"f1_tolerance must be a number in [0, 1), got {f1_tolerance!r}")
+    return f1_tolerance
 
 
 def f1_standard_error(f1: float, n_events: int) -> float:

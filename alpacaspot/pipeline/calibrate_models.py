@@ -30,6 +30,7 @@ from typing import Any
 
 from alpacaspot._atomic import atomic_write_text
 from alpacaspot.errors import ConfigError
+from alpacaspot.evaluate.calibration import check_f1_tolerance
 from alpacaspot.events import PostprocessConfig
 
 __all__ = ["CALIBRATION_SEARCHES", "CALIBRATION_SPLITS", "check_splits", "held_out_tapes",
@@ -177,6 +178,7 @@ def calibrate_models(
     splits: Sequence[str] = CALIBRATION_SPLITS,
     post: PostprocessConfig | None = None,
     search: str = "threshold",
+    f1_tolerance: float | None = None,
     log_path: str | Path | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Calibrate every trained model on its held-out tapes; save each in place.
@@ -199,6 +201,10 @@ def calibrate_models(
         The pipeline's post-processing: the base of every operating point.
     search : {"threshold", "full"}
         What is chosen besides the temperature (:func:`search_grid`).
+    f1_tolerance : float, optional
+        How far below the best validation F1 a threshold still counts as tied (default: one
+        standard error; 0: only exact ties; see
+        :func:`alpacaspot.evaluate.choose_operating_point`).
     log_path : path, optional
         Write the calibration records (JSON) here.
 
@@ -212,8 +218,8 @@ def calibrate_models(
     Raises
     ------
     ConfigError
-        An unknown split or search, or ``search="threshold"`` with a post-processing
-        method other than ``refined``.
+        An unknown split or search, ``search="threshold"`` with a post-processing
+        method other than ``refined``, or a tolerance that is not a number in [0, 1).
 
     Examples
     --------
@@ -226,6 +232,7 @@ def calibrate_models(
     from alpacaspot.models import load_model, save_model
 
     grid = search_grid(post, search)
+    check_f1_tolerance(f1_tolerance)
     root = Path(corpus_root)
     corpus = Corpus.load(root)
     truth = load_ground_truth(root, labels=list(labels))
@@ -245,7 +252,8 @@ def calibrate_models(
             continue
         bundle = load_model(path)
         calibrated = calibrate(bundle, [root / f for f in files], truth, root=root,
-                               hop_s=hop_s, labels=labels, progress=False, **grid)
+                               hop_s=hop_s, labels=labels, f1_tolerance=f1_tolerance,
+                               progress=False, **grid)
         if calibrated is bundle:
             _log.info("model %s already calibrated on these inputs", name)
         else:

@@ -89,6 +89,10 @@ class PipelineSpec:
         ``threshold`` (default): the operating point is ``post`` with the threshold chosen on
         the held-out tapes; ``full``: its curve, merge gap and minimum duration are chosen
         there too (see :func:`alpacaspot.pipeline.calibrate_models.search_grid`).
+    calibration_f1_tolerance : float, optional
+        Thresholds whose validation F1 is within this of the best count as tied, and the
+        middle one is chosen; default one standard error of the best F1, 0 the single best
+        (see :func:`alpacaspot.evaluate.choose_operating_point`).
 
     Examples
     --------
@@ -116,6 +120,7 @@ class PipelineSpec:
     calibration_hop_s: float = 0.05
     calibration_splits: tuple[str, ...] = CALIBRATION_SPLITS
     calibration_search: str = "threshold"
+    calibration_f1_tolerance: float | None = None
 
 
 @dataclass(frozen=True)
@@ -244,10 +249,12 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))  # fail early
     post = _post(spec.post)
     if spec.calibrate:
+        from alpacaspot.evaluate import check_f1_tolerance
         from alpacaspot.pipeline.calibrate_models import check_splits, search_grid
 
         check_splits(spec.calibration_splits)
         search_grid(_post_config(spec.post), spec.calibration_search)
+        check_f1_tolerance(spec.calibration_f1_tolerance)
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = _Steps(root)
@@ -370,6 +377,7 @@ def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
                             train_root, labels=spec.target_labels,
                             hop_s=spec.calibration_hop_s, splits=spec.calibration_splits,
                             post=_post_config(spec.post), search=spec.calibration_search,
+                            f1_tolerance=spec.calibration_f1_tolerance,
                             log_path=root / "logs" / "calibration.json")
 
 

@@ -71,6 +71,8 @@ def test_threshold_search_needs_the_refined_method_and_a_known_search():
     ({"calibration_search": "everything"}, "calibration search"),
     ({"calibration_splits": ("train",)}, "calibration splits"),
     ({"post": {"method": "animalspot"}}, "refined"),
+    ({"calibration_f1_tolerance": 1.5}, "f1_tolerance"),
+    ({"calibration_f1_tolerance": "0.02"}, "f1_tolerance"),
 ])
 def test_pipeline_refuses_bad_calibration_settings_before_any_work(tmp_path, change, match):
     spec = PipelineSpec(out=tmp_path / "run", training_corpus={}, benchmark_corpus={},

@@ -192,3 +192,26 @@ def test_models_are_calibrated_on_every_held_out_tape_at_the_pipeline_post(basel
         assert (op.curve, op.merge_gap_s, op.min_duration_s) == (
             POSTPROCESS["curve"], POSTPROCESS["merge_gap_s"], POSTPROCESS["min_duration_s"])
         assert op.threshold == record["threshold"]
+
+
+def test_calibration_tolerance_reaches_the_stored_record(baseline, tmp_path):
+    from alpacaspot.evaluate import f1_standard_error
+    from alpacaspot.models import load_model
+    from alpacaspot.pipeline.calibrate_models import calibrate_models
+
+    out, _ = baseline
+    default = json.loads((out / "logs" / "calibration.json").read_text())["windows_w8"]
+    assert default["f1_tolerance"] == pytest.approx(
+        f1_standard_error(default["best_f1"], default["n_events"]))
+    model = tmp_path / "model.pt"
+    shutil.copy(out / "TRAINING" / "runs" / "models" / "windows_w8" / "models" / "model.pt",
+                model)
+    dataset = out / "data" / "training_corpus" / "dataset_windows"
+    records = calibrate_models({"windows_w8": model}, {"windows_w8": dataset},
+                               out / "data" / "training_corpus", labels=["hum"], hop_s=0.05,
+                               post=load_model(model).operating_point, f1_tolerance=0.0)
+    exact = records["windows_w8"]
+    # the same windows and events; only the rule changed, so the single best F1 is taken
+    assert (exact["n_events"], exact["best_f1"]) == (default["n_events"], default["best_f1"])
+    assert exact["f1_tolerance"] == 0.0 and exact["f1"] == exact["best_f1"]
+    assert load_model(model).operating_point.threshold == exact["threshold"]
