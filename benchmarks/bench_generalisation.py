@@ -22,6 +22,10 @@ held-out negatives. The benchmark
    windows (``method="animalspot"``) at its own best threshold over the same threshold grid,
    and the ratio of our errors to its.
 
+A hard-negative recipe (``field_ema_hard``) first trains its base recipe (same seed), scores
+the training tapes with it, and trains on a dataset whose kept noise windows are half the
+highest-scoring ones (:mod:`alpacaspot.data.hard_negatives`), half drawn at random.
+
 Models, calibrations and scores are kept under ``--out`` (calibrated models and scores per
 calibration rule): a second run skips what is done.
 Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv`` and
@@ -89,6 +93,11 @@ RECIPES |= {
     "field_ema_hop512": {**RECIPES["field_ema"],
                          "spectrogram": dataclasses.replace(SPEC, hop_length=512)},
 }
+#: Hard-negative recipes: trained like the recipe named, on a dataset whose kept noise windows
+#: are half the ones that recipe's model (same seed) scored highest on the training tapes.
+HARD_NEGATIVE_RECIPES = {"field_ema_hard": "field_ema"}
+RECIPES |= {name: RECIPES[base] for name, base in HARD_NEGATIVE_RECIPES.items()}
+HARD_NEGATIVE_FRACTION = 0.5
 WINDOW_S = 0.4
 LABELS = ["hum"]
 TRAIN_SITE_SEEDS = (1, 2, 3, 4, 5, 6)
@@ -127,11 +136,30 @@ def make_corpora(out: Path, args: argparse.Namespace) -> dict[str, Path]:
     return roots
 
 
-def prepare(train_root: Path, hop_s: float) -> Path:
-    strategies = {"active_strategies": ["windows"], "strategies": {"windows": {
+def prepare(train_root: Path, hop_s: float, name: str = "windows", **extra: Any) -> Path:
+    strategies = {"active_strategies": [name], "strategies": {name: {
         "split_strategy": "by_tape", "seed": 7, "min_quality": 1, "sampling": "windows",
-        "window_s": WINDOW_S, "hop_s": hop_s, "noise_ratio": 4.0}}}
-    return prepare_datasets(train_root, strategies, workers=1, progress=False)["windows"]
+        "window_s": WINDOW_S, "hop_s": hop_s, "noise_ratio": 4.0, **extra}}}
+    return prepare_datasets(train_root, strategies, workers=1, progress=False)[name]
+
+
+def hard_negative_dataset(out: Path, train_root: Path, dataset: Path, recipe: str, seed: int,
+                          args: argparse.Namespace) -> Path:
+    """The dataset of a hard-negative recipe: its base recipe's model scores the training tapes."""
+    base = HARD_NEGATIVE_RECIPES[recipe]
+    run = out / "runs" / f"{base}_s{seed}"
+    model = train_one(dataset, run / "models", base, seed, args)
+    scores = run / "scores_training_corpus"
+    files = sorted(Corpus.load(train_root).recordings["recording"].astype(str))
+    predict_scores(load_model(model), [train_root / f for f in files], hop_s=args.hop,
+                   root=train_root, out_dir=scores, mode="exact", num_threads=args.threads,
+                   progress=False)
+    hard = prepare(train_root, args.hop, f"windows_{recipe}_s{seed}",
+                   hard_negatives=str(scores), hard_negative_fraction=HARD_NEGATIVE_FRACTION)
+    splits = ("train", "val", "test")
+    if held_out_tapes(hard, splits[1:]) != held_out_tapes(dataset, splits[1:]):
+        raise RuntimeError(f"{hard} holds out other tapes than {dataset}")
+    return hard
 
 
 def train_one(dataset: Path, model_dir: Path, recipe: str, seed: int,
@@ -293,8 +321,10 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     for recipe, seed in tqdm(jobs, desc="recipes x seeds", unit="model"):
         run = out / "runs" / f"{recipe}_s{seed}"
         t1 = time.perf_counter()
-        model = train_one(dataset, run / "models", recipe, seed, args)
-        model = calibrated(model, roots["train"], dataset, args.hop, args.threads, splits,
+        data = (hard_negative_dataset(out, roots["train"], dataset, recipe, seed, args)
+                if recipe in HARD_NEGATIVE_RECIPES else dataset)
+        model = train_one(data, run / "models", recipe, seed, args)
+        model = calibrated(model, roots["train"], data, args.hop, args.threads, splits,
                            args.calibration_search)
         for where in [k for k in roots if k != "train"]:
             scores = scores_of(model, roots[where], run / f"scores_{tag}" / where, args.hop,

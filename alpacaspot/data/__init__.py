@@ -36,6 +36,7 @@ Examples
 
 from alpacaspot.data.clips import extract_clips
 from alpacaspot.data.corpus import Corpus, build_corpus_index
+from alpacaspot.data.hard_negatives import read_window_scores
 from alpacaspot.data.noise_mining import NoiseMiner, free_gaps
 from alpacaspot.data.prepare import prepare_datasets, prepare_variant
 from alpacaspot.data.spectrogram_png import save_spectrogram_png
@@ -58,6 +59,7 @@ __all__ = [
     "make_synthetic_corpus",
     "prepare_datasets",
     "prepare_variant",
+    "read_window_scores",
     "save_spectrogram_png",
     "site_style",
 ]

@@ -42,6 +42,7 @@ from alpacaspot.data.corpus import (
     Corpus,
     build_corpus_index,
 )
+from alpacaspot.data.hard_negatives import read_window_scores
 from alpacaspot.data.sampling import sample_calls, sample_windows
 from alpacaspot.data.split_index import write_split_index
 from alpacaspot.data.splits import SPLITS, assign_splits
@@ -137,6 +138,7 @@ def _json_view(clips: pd.DataFrame, strat: Strategy, corpus: Corpus, corpus_hash
         "n_total": len(clips),
         "n_target": int((clips["class"] == "target").sum()),
         "n_noise": int((clips["class"] == "noise").sum()),
+        "n_hard_negative": int((clips["source"] == "hard_negative").sum()),
         "split_counts": counts,
         "tapes_per_split": {s: sorted(clips.loc[clips["split"] == s, "tape"].unique().tolist())
                             for s in SPLITS},
@@ -194,7 +196,8 @@ def prepare_variant(
     if strat.sampling == "calls":
         clips, shortfall = sample_calls(corpus, strat, rng)
     else:
-        clips = sample_windows(corpus, strat, rng)
+        hard = None if strat.hard_negatives is None else read_window_scores(strat.hard_negatives)
+        clips = sample_windows(corpus, strat, rng, hard_scores=hard)
     clips["split"] = assign_splits(clips, strategy=strat.split_strategy, seed=strat.seed,
                                    fractions=strat.split_fractions)
     clips["clip"] = _name_clips(clips, corpus.root, strat)

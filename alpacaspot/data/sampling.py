@@ -8,7 +8,10 @@ else (``fallback_raw``) anywhere in its recording.
 ``windows`` sampling: fixed windows of ``window_s`` every ``hop_s`` along each annotated
 region; a window is ``target`` when its centre lies inside a target call (of the kept
 qualities; windows centred in a call of an excluded quality are dropped), else ``noise``;
-noise windows are subsampled to ``noise_ratio`` per target window.
+noise windows are subsampled to ``noise_ratio`` per target window (at random, or partly the
+hardest by an earlier model's scores: :mod:`alpacaspot.data.hard_negatives`, as many per tape
+as at random, so that the split by tape stays the same; those clips have ``source``
+``"hard_negative"``).
 
 Both return a clips table (``class, label, recording, tape, year, begin_s, end_s, source,
 quality, unit, region``) on a millisecond grid, sorted by recording, onset and class.
@@ -22,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from alpacaspot.data.corpus import Corpus
+from alpacaspot.data.hard_negatives import overlaps_any, pick_noise_windows, scores_at_windows
 from alpacaspot.data.noise_mining import NoiseMiner
 from alpacaspot.data.strategy import Strategy
 from alpacaspot.errors import CorpusError
@@ -146,8 +150,13 @@ def sample_calls(
     return clips, shortfall
 
 
-def sample_windows(corpus: Corpus, strat: Strategy, rng: np.random.Generator) -> pd.DataFrame:
-    """Fixed windows along every annotated region, labelled by their centre."""
+def sample_windows(corpus: Corpus, strat: Strategy, rng: np.random.Generator, *,
+                   hard_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fixed windows along every annotated region, labelled by their centre.
+
+    ``hard_scores`` (window scores of an earlier model over the corpus) makes
+    ``strat.hard_negative_fraction`` of the kept noise windows the highest-scoring ones.
+    """
     targets, is_target = _targets(corpus, strat)
     all_targets = corpus.events[is_target]
     meta = corpus.recordings.set_index("recording")
@@ -191,6 +200,35 @@ def sample_windows(corpus: Corpus, strat: Strategy, rng: np.random.Generator) ->
     noise_idx = np.flatnonzero(is_noise)
     n_keep = min(len(noise_idx), int(round(strat.noise_ratio * n_target)))
     keep = np.sort(rng.choice(noise_idx, size=n_keep, replace=False))
+    if hard_scores is not None:
+        keep, hard = _swap_in_hard_negatives(clips, noise_idx, keep, hard_scores, all_targets,
+                                             strat, rng)
+        clips.loc[clips.index[hard], "source"] = "hard_negative"
     mask = ~is_noise
     mask[keep] = True
     return clips[mask].reset_index(drop=True)
+
+
+def _swap_in_hard_negatives(
+    clips: pd.DataFrame, noise_idx: np.ndarray, keep: np.ndarray, hard_scores: pd.DataFrame,
+    targets: pd.DataFrame, strat: Strategy, rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Re-choose the kept noise windows of each tape, the hardest first, same count per tape.
+
+    Keeping each tape's count keeps the class counts the split by tape is balanced on, so a
+    dataset with hard negatives holds out the same tapes as one without.
+    """
+    noise = clips.iloc[noise_idx]
+    scores = scores_at_windows(noise, hard_scores, target_class="target",
+                               source=strat.hard_negatives)
+    scores[overlaps_any(noise, targets)] = np.nan
+    tapes = clips["tape"].astype(str).to_numpy()
+    kept, hard = [], []
+    for tape in sorted(set(tapes[noise_idx])):
+        here = np.flatnonzero(tapes[noise_idx] == tape)
+        n_here = int(np.count_nonzero(tapes[keep] == tape))
+        picked, by_score = pick_noise_windows(scores[here], n_here,
+                                              strat.hard_negative_fraction, rng)
+        kept.append(noise_idx[here[picked]])
+        hard.append(noise_idx[here[by_score]])
+    return np.sort(np.concatenate(kept)), np.sort(np.concatenate(hard))

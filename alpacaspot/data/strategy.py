@@ -9,7 +9,10 @@
 
 Keys beyond the fork's: ``sampling`` (``"calls"``: ANIMAL-SPOT clips centred on each call, the
 default; ``"windows"``: fixed windows along each recording), ``window_s``, ``hop_s`` and
-``noise_ratio`` (windows sampling), ``context_s`` (calls sampling: seconds of context on each
+``noise_ratio`` (windows sampling), ``hard_negatives`` and ``hard_negative_fraction`` (windows
+sampling: the window scores of an earlier model over the corpus, a Parquet file or folder,
+and the share of the kept noise windows taken by highest score; see
+:mod:`alpacaspot.data.hard_negatives`), ``context_s`` (calls sampling: seconds of context on each
 side of a call), ``target_label`` (default ``"hum"``) and ``split_fractions``.
 
 ``min_quality: q`` keeps the target calls of quality ``>= q`` (the synthetic corpus grades
@@ -61,6 +64,8 @@ class Strategy:
     drop_unknown_quality: bool = False
     require_year: bool = False
     split_fractions: tuple[float, float, float] = (0.70, 0.15, 0.15)
+    hard_negatives: str | None = None
+    hard_negative_fraction: float = 0.5
 
     @classmethod
     def from_dict(cls, name: str, d: dict[str, Any], *, source: str | None = None) -> Strategy:
@@ -110,6 +115,17 @@ class Strategy:
                 raise ValueError(f"{key} must be >= 0, got {getattr(self, key)!r}")
         if not (self.window_s > 0 and self.hop_s > 0):
             raise ValueError(f"window_s and hop_s must be > 0, got {self.window_s}, {self.hop_s}")
+        if self.hard_negatives is not None and (not isinstance(self.hard_negatives, str)
+                                                or not self.hard_negatives):
+            raise ValueError(f"hard_negatives must be the path of window scores or null, got "
+                             f"{self.hard_negatives!r}")
+        if self.hard_negatives is not None and self.sampling != "windows":
+            raise ValueError("hard_negatives needs sampling 'windows'")
+        fraction = self.hard_negative_fraction
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not (
+                0 <= fraction <= 1):
+            raise ValueError(f"hard_negative_fraction must be a number in [0, 1], got "
+                             f"{fraction!r}")
         if not self.name or "/" in self.name or "\\" in self.name or self.name.startswith("."):
             raise ValueError(f"strategy names become folder names: no '/', got {self.name!r}")
 
