@@ -22,9 +22,10 @@ held-out negatives. The benchmark
    windows (``method="animalspot"``) at its own best threshold over the same threshold grid,
    and the ratio of our errors to its.
 
-A hard-negative recipe (``field_ema_hard``) first trains its base recipe (same seed), scores
-the training tapes with it, and trains on a dataset whose kept noise windows are half the
-highest-scoring ones (:mod:`alpacaspot.data.hard_negatives`), half drawn at random.
+A hard-negative recipe (``field_ema_hard``, ``field_ema_interp_hard``) first trains its base
+recipe (same seed), scores the training tapes with it, and trains on a dataset whose kept
+noise windows are half the highest-scoring ones (:mod:`alpacaspot.data.hard_negatives`), half
+drawn at random.
 
 Models, calibrations and scores are kept under ``--out`` (calibrated models and scores per
 calibration rule): a second run skips what is done.
@@ -95,7 +96,8 @@ RECIPES |= {
 }
 #: Hard-negative recipes: trained like the recipe named, on a dataset whose kept noise windows
 #: are half the ones that recipe's model (same seed) scored highest on the training tapes.
-HARD_NEGATIVE_RECIPES = {"field_ema_hard": "field_ema"}
+HARD_NEGATIVE_RECIPES = {"field_ema_hard": "field_ema",
+                         "field_ema_interp_hard": "field_ema_interp"}
 RECIPES |= {name: RECIPES[base] for name, base in HARD_NEGATIVE_RECIPES.items()}
 HARD_NEGATIVE_FRACTION = 0.5
 WINDOW_S = 0.4
