@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from alpacaspot.cluster import Executor, get_executor
 from alpacaspot.errors import ClusterError, ConfigError
 from alpacaspot.events import PostprocessConfig
 from alpacaspot.pipeline._index_step import index_corpus
+from alpacaspot.pipeline._steps import StepRunner
 from alpacaspot.pipeline.calibrate_models import CALIBRATION_SPLITS
 from alpacaspot.pipeline.variants import parse_benchmark_variants
 
@@ -168,32 +168,6 @@ class PipelineData:
     problems: list[str]
 
 
-class _Steps:
-    """Runs named steps, logs each to ``logs/<step>.log`` and times it."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.timings: dict[str, float] = {}
-        (root / "logs").mkdir(parents=True, exist_ok=True)
-
-    def run(self, name: str, func: Callable[[], Any]) -> Any:
-        handler = logging.FileHandler(self.root / "logs" / f"{name}.log", mode="a")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        top = logging.getLogger("alpacaspot")
-        top.addHandler(handler)
-        if top.level == logging.NOTSET or top.level > logging.INFO:
-            top.setLevel(logging.INFO)
-        start = time.perf_counter()
-        _log.info("step %s: start", name)
-        try:
-            return func()
-        finally:
-            self.timings[name] = time.perf_counter() - start
-            _log.info("step %s: %.1f s", name, self.timings[name])
-            top.removeHandler(handler)
-            handler.close()
-
-
 def _synthetic_corpus(root: Path, kwargs: Mapping[str, Any]) -> Path:
     from alpacaspot.data import make_synthetic_corpus
 
@@ -257,7 +231,7 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
         check_f1_tolerance(spec.calibration_f1_tolerance)
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
-    steps = _Steps(root)
+    steps = StepRunner(root)
     data = _data_steps(spec, root, steps)
     train_root, bench_root = data.train_root, data.bench_root
 
@@ -336,10 +310,10 @@ def pipeline_data(spec: PipelineSpec) -> PipelineData:
     """
     root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
-    return _data_steps(spec, root, _Steps(root))
+    return _data_steps(spec, root, StepRunner(root))
 
 
-def _data_steps(spec: PipelineSpec, root: Path, steps: _Steps) -> PipelineData:
+def _data_steps(spec: PipelineSpec, root: Path, steps: StepRunner) -> PipelineData:
     from alpacaspot.data import prepare_datasets
     from alpacaspot.pipeline._corpus_view import mirror_corpus
 
