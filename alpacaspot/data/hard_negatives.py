@@ -23,6 +23,7 @@ import pandas as pd
 from alpacaspot.errors import CorpusError
 from alpacaspot.io import read_table
 from alpacaspot.io.schemas import WINDOW_SCORES
+from alpacaspot.io.tables import parquet_files
 
 __all__ = ["read_window_scores", "scores_at_windows", "overlaps_any", "pick_noise_windows"]
 
@@ -54,12 +55,9 @@ def read_window_scores(path: str | os.PathLike[str]) -> pd.DataFrame:
     CorpusError: no window scores (*.parquet) under this folder
     """
     p = Path(path)
-    if p.is_file():
-        files = [p]
-    elif p.is_dir():
-        files = sorted(f for f in p.rglob("*.parquet") if not f.name.startswith("."))
-    else:
+    if not p.exists():
         raise CorpusError("hard-negative window scores: no such file or folder", path=p)
+    files = [p] if p.is_file() else parquet_files(p)
     if not files:
         raise CorpusError("no window scores (*.parquet) under this folder", path=p)
     return pd.concat([read_table(f, schema=WINDOW_SCORES) for f in files], ignore_index=True)
@@ -134,7 +132,7 @@ def scores_at_windows(
         part = part.sort_values("begin_s", kind="stable")
         sc = ((part["begin_s"] + part["end_s"]) / 2).to_numpy(np.float64)
         p = part[column].to_numpy(np.float64)
-        i = np.clip(np.searchsorted(sc, centres[rows]), 1, max(len(sc) - 1, 1))
+        i = np.searchsorted(sc, centres[rows])
         left = np.clip(i - 1, 0, len(sc) - 1)
         right = np.clip(i, 0, len(sc) - 1)
         nearest = np.where(np.abs(sc[left] - centres[rows]) <= np.abs(sc[right] - centres[rows]),

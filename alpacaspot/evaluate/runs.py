@@ -17,7 +17,7 @@ import pandas as pd
 from alpacaspot.errors import ConfigError
 from alpacaspot.io.layout import default_tape, format_tag, parse_tag, scores_key
 from alpacaspot.io.schemas import EVENTS, WINDOW_SCORES
-from alpacaspot.io.tables import read_table, read_table_metadata
+from alpacaspot.io.tables import parquet_files, read_table, read_table_metadata
 
 __all__ = ["parse_tag", "format_tag", "discover_runs", "load_detections", "load_scores",
            "scores_dir", "scores_mode", "base_model", "attach_tapes", "SHARED_SUFFIX"]
@@ -149,10 +149,7 @@ def load_scores(folder: str | os.PathLike[str]) -> pd.DataFrame | None:
     >>> load_scores(tempfile.mkdtemp()) is None
     True
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return None
-    files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
+    files = parquet_files(folder)
     if not files:
         return None
     scores = pd.concat([read_table(p, schema=WINDOW_SCORES) for p in files], ignore_index=True)
@@ -177,9 +174,7 @@ def scores_mode(folder: str | os.PathLike[str]) -> str:
     >>> scores_mode(tempfile.mkdtemp())
     'exact'
     """
-    folder = Path(folder)
-    files = sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith(".")) \
-        if folder.is_dir() else []
+    files = parquet_files(folder)
     modes = {str(read_table_metadata(p).get("mode") or "exact") for p in files}
     if len(modes) > 1:
         _log.warning("window scores in %s come from several modes %s", folder, sorted(modes))

@@ -16,9 +16,26 @@ from alpacaspot._atomic import atomic_path
 from alpacaspot.errors import SchemaError
 from alpacaspot.io.schemas import SCHEMAS, Schema
 
-__all__ = ["read_table", "read_table_metadata", "write_table"]
+__all__ = ["parquet_files", "read_table", "read_table_metadata", "write_table"]
 
 _METADATA_KEY = b"alpacaspot"
+
+
+def parquet_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Every ``*.parquet`` under ``folder``, sorted; none when it is not a folder.
+
+    Names starting with a dot (the temporary files of an atomic write) are left out.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> parquet_files(tempfile.mkdtemp()), parquet_files("no/such/folder")
+    ([], [])
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith("."))
 
 
 def _schema(schema: Schema | str | None) -> Schema | None:
