@@ -4,6 +4,8 @@ Each task runs the array's rendered script under ``bash`` with ``SLURM_ARRAY_TAS
 setup lines, working directory and commands behave exactly as on a cluster, and logs land in
 ``<log_dir>/<name>-<jobid>_<task>.out/.err``. ``submit`` returns when the tasks have finished,
 so a local pipeline reads top to bottom; dependencies on earlier local jobs are checked.
+As ``scancel`` signals every process of a Slurm job, SIGTERM or SIGINT to the submitting
+process reaches every process of the running tasks (each runs in a process group of its own).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from alpacaspot._atomic import atomic_write_text
+from alpacaspot.cluster._process_groups import TaskGroups
 from alpacaspot.cluster.base import BaseExecutor, JobId, register_executor
 from alpacaspot.cluster.jobarray import JobArray
 from alpacaspot.errors import ClusterError
@@ -119,15 +122,14 @@ class LocalExecutor(BaseExecutor):
                 SLURM_CPUS_PER_TASK=str(array.cpus_per_task),
             )
             with open(out, "wb") as fo, open(err, "wb") as fe:
-                proc = subprocess.run(
-                    ["bash", str(script)], stdout=fo, stderr=fe, env=env,
-                    stdin=subprocess.DEVNULL, check=False,
-                )
-            return task, proc.returncode
+                rc = groups.run(["bash", str(script)], stdout=fo, stderr=fe, env=env,
+                                stdin=subprocess.DEVNULL)
+            return task, rc
 
         _log.info("local job %d (%s): %d task(s), %d at a time", job_id, array.name,
                   len(idx), workers)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        groups = TaskGroups()
+        with groups.forwarding(), ThreadPoolExecutor(max_workers=workers) as pool:
             for task, rc in tqdm(pool.map(_run, idx), total=len(idx), desc=array.name,
                                  disable=None, leave=False):
                 codes[task] = rc

@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -66,3 +71,46 @@ def test_setup_and_workdir(tmp_path: Path) -> None:
     ex = LocalExecutor()
     assert ex.status(ex.submit(arr)) == {0: "COMPLETED"}
     assert (work / "here.txt").read_text() == "hello\n"
+
+
+_TASK = """
+import os, signal, sys, time
+def stop(signum, frame):
+    open(sys.argv[1] + ".stopped", "w").write(signal.Signals(signum).name)
+    sys.exit(75)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGINT, stop)
+open(sys.argv[1], "w").write(str(os.getpid()))
+time.sleep(120)
+"""
+
+_DRIVER = """
+import shlex, sys
+from alpacaspot.cluster import JobArray, LocalExecutor
+folder = sys.argv[1]
+task = shlex.join([sys.executable, folder + "/task.py"]) + f" {folder}/task$SLURM_ARRAY_TASK_ID"
+LocalExecutor().submit(JobArray("long", [task, task], log_dir=folder, max_concurrent=2))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
+                                                           signum: signal.Signals) -> None:
+    """As scancel signals every process of a job, not only the batch script's shell."""
+    (tmp_path / "task.py").write_text(_TASK)
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path)])
+    pids = [tmp_path / "task0", tmp_path / "task1"]
+    deadline = time.monotonic() + 60
+    while not all(p.exists() and p.read_text() for p in pids):
+        assert time.monotonic() < deadline and driver.poll() is None
+        time.sleep(0.05)
+    driver.send_signal(signum)
+    rc = driver.wait(timeout=60)
+    try:
+        assert rc != 0
+        for p in pids:
+            assert Path(f"{p}.stopped").read_text() == signum.name
+    finally:  # no task outlives a failed test
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(p.read_text()), signal.SIGKILL)
