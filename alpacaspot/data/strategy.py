@@ -11,7 +11,8 @@ Keys beyond the fork's: ``sampling`` (``"calls"``: ANIMAL-SPOT clips centred on 
 default; ``"windows"``: fixed windows along each recording), ``window_s``, ``hop_s`` and
 ``noise_ratio`` (windows sampling), ``hard_negatives`` and ``hard_negative_fraction`` (windows
 sampling: the window scores of an earlier model over the corpus, a Parquet file or folder,
-and the share of the kept noise windows taken by highest score; see
+relative to the strategies file's folder when read from a file, and the share of the kept
+noise windows taken by highest score; see
 :mod:`alpacaspot.data.hard_negatives`), ``context_s`` (calls sampling: seconds of context on each
 side of a call), ``target_label`` (default ``"hum"``) and ``split_fractions``.
 
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,10 @@ class Strategy:
             out._check()
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"strategy {name!r}: {exc}", path=source) from None
+        if source is not None and out.hard_negatives is not None:
+            # a path in a file means the same wherever the file is used from
+            out = replace(out, hard_negatives=os.fspath(
+                Path(source).parent / Path(out.hard_negatives).expanduser()))
         return out
 
     def _check(self) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alpacaspot.data import Corpus, Strategy, prepare_datasets
+from alpacaspot.data import Corpus, Strategy, load_strategies, prepare_datasets
 from alpacaspot.data.hard_negatives import (
     overlaps_any,
     pick_noise_windows,
@@ -141,3 +141,21 @@ def test_bad_hard_negative_settings_are_refused(raven_corpus: Path, tmp_path: Pa
     with pytest.raises(CorpusError, match="root=<corpus folder>"):
         prepare_datasets(raven_corpus, _strategy(hard_negatives=str(missing)), workers=1,
                          dataset_root=tmp_path / "d")
+
+
+def test_a_relative_scores_path_in_a_strategies_file_is_the_files_neighbour(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    file = folder / "strategies.json"
+    absolute = tmp_path / "elsewhere" / "scores"
+    file.write_text(json.dumps({"strategies": {
+        "near": {"sampling": "windows", "hard_negatives": "scores/base"},
+        "far": {"sampling": "windows", "hard_negatives": str(absolute)}}}))
+    monkeypatch.chdir(tmp_path)
+    by_name = {s.name: s for s in load_strategies(file)}
+    assert by_name["near"].hard_negatives == str(folder / "scores" / "base")
+    assert by_name["far"].hard_negatives == str(absolute)
+    # a dict has no file: its paths mean what they mean to the caller
+    inline = load_strategies(json.loads(file.read_text()))
+    assert {s.name: s.hard_negatives for s in inline}["near"] == "scores/base"
