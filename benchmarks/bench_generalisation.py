@@ -5,8 +5,8 @@ noise floor, gain and clipping, reverberation, background sounds, the animals' v
 held-out negatives. The benchmark
 
 1. writes a training corpus (``--train-sites`` sites without held-out negatives,
-   ``--tapes`` tapes each), prepares the demo's ``windows`` dataset from it (split by tape:
-   training, validation and test tapes), and, per recipe and seed, trains the demo's
+   ``--tapes`` tapes each, 6 by default), prepares the demo's ``windows`` dataset from it
+   (split by tape: training, validation and test tapes), and, per recipe and seed, trains the demo's
    windows model (ResNet-18, 0.4 s windows, lr 3e-5, width ``--width``);
 2. calibrates each model (:func:`alpacaspot.detect.calibrate`: temperature and operating
    point) as the pipeline does: on the dataset's held-out tapes (``--calibration-splits``,
@@ -34,11 +34,17 @@ Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv``
 ``--rescore`` recomputes both from the stored scores alone (no corpus,
 training or prediction; runs without scores are skipped with a warning).
 
+With the defaults (3 training sites x 6 tapes of 1.5 min, 2 unseen tapes per training site,
+6 tapes per unseen site) the sets hold 94 hums (unseen tapes), 76 (validation site) and 96
+(test site), and calibration sees 4 held-out tapes; the earlier defaults (3, 1 and 3 tapes)
+gave 41-76 hums and 2 calibration tapes, too few to tell recipes apart.
+
 Usage::
 
-    python benchmarks/bench_generalisation.py --recipes none,field_ema --seeds 3 --out /tmp/gen
-    python benchmarks/bench_generalisation.py --recipes none,field_ema --seeds 3 --out /tmp/gen \
-        --test-site --rescore
+    python benchmarks/bench_generalisation.py --recipes none,field_ema_interp --seeds 3 \
+        --out /tmp/gen
+    python benchmarks/bench_generalisation.py --recipes none,field_ema_interp --seeds 3 \
+        --out /tmp/gen --test-site --rescore
 """
 
 from __future__ import annotations
@@ -275,13 +281,13 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", type=Path, default=Path("bench_generalisation_run"))
-    p.add_argument("--recipes", default="none,field_ema",
+    p.add_argument("--recipes", default="none,field_ema_interp",
                    help=f"comma-separated, of {', '.join(RECIPES)}")
     p.add_argument("--seeds", type=int, default=3, help="training seeds 1..N")
     p.add_argument("--train-sites", type=int, default=3)
-    p.add_argument("--tapes", type=int, default=3, help="tapes per training site")
-    p.add_argument("--test-tapes", type=int, default=1, help="unseen tapes per training site")
-    p.add_argument("--site-tapes", type=int, default=3, help="tapes of the validation/test site")
+    p.add_argument("--tapes", type=int, default=6, help="tapes per training site")
+    p.add_argument("--test-tapes", type=int, default=2, help="unseen tapes per training site")
+    p.add_argument("--site-tapes", type=int, default=6, help="tapes of the validation/test site")
     p.add_argument("--minutes", type=float, default=1.5, help="minutes per tape")
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--epochs", type=int, default=8)
