@@ -35,7 +35,7 @@ Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv``
 training or prediction; runs without scores are skipped with a warning).
 
 With the defaults (3 training sites x 6 tapes of 1.5 min, 2 unseen tapes per training site,
-6 tapes per unseen site) the sets hold 94 hums (unseen tapes), 76 (validation site) and 96
+6 tapes per unseen site) the sets hold 94 hums (unseen tapes), 76 (validation site) and 88
 (test site), and calibration sees 4 held-out tapes; the earlier defaults (3, 1 and 3 tapes)
 gave 41-76 hums and 2 calibration tapes, too few to tell recipes apart.
 
