@@ -4,8 +4,9 @@ A Slurm job ends as a whole: ``scancel`` or a time limit signals every process o
 A local task is ``bash`` running the job script, which runs the real command as a child; a
 signal to the driver alone would leave that command running, and a signal to ``bash`` alone
 would orphan it. So each task runs in a new session (its own process group), and while tasks
-run, SIGTERM and SIGINT to the driver are passed to every task's whole group before the
-driver's own handling of the signal goes on (for SIGTERM, by default, ending the driver).
+run, SIGTERM or SIGINT (Ctrl-C) to the driver sends SIGTERM to every task's whole group, the
+signal Slurm sends on ``scancel`` (training writes a checkpoint and exits on it), before the
+driver's own handling of its signal goes on (by default, ending the driver).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class TaskGroups:
 
     @contextmanager
     def forwarding(self) -> Iterator[TaskGroups]:
-        """While inside, SIGTERM and SIGINT reach every task's group, then the old handler.
+        """While inside, SIGTERM or SIGINT sends SIGTERM to every task's group, then the old
+        handler runs.
 
         Only the main thread can set signal handlers; elsewhere this does nothing and the
         caller's own signal handling applies.
@@ -78,10 +80,12 @@ class TaskGroups:
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
-        previous = {s: signal.getsignal(s) for s in _FORWARDED}
+        # a signal the driver ignores (SIGINT of a job started with `&`) stays ignored
+        previous = {s: signal.getsignal(s) for s in _FORWARDED
+                    if signal.getsignal(s) != signal.SIG_IGN}
 
         def _forward(signum: int, frame: FrameType | None) -> None:
-            self.signal_all(signum)
+            self.signal_all(signal.SIGTERM)
             old = previous[signum]
             if callable(old):
                 old(signum, frame)
@@ -89,7 +93,7 @@ class TaskGroups:
                 signal.signal(signum, signal.SIG_DFL)
                 signal.raise_signal(signum)
 
-        for s in _FORWARDED:
+        for s in previous:
             signal.signal(s, _forward)
         try:
             yield self

@@ -96,7 +96,8 @@ LocalExecutor().submit(JobArray("long", [task, task], log_dir=folder, max_concur
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
                                                            signum: signal.Signals) -> None:
-    """As scancel signals every process of a job, not only the batch script's shell."""
+    """As scancel signals every process of a job, not only the batch script's shell; Ctrl-C
+    too stops the tasks with SIGTERM, on which training writes its checkpoint."""
     (tmp_path / "task.py").write_text(_TASK)
     driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path)])
     pids = [tmp_path / "task0", tmp_path / "task1"]
@@ -109,8 +110,21 @@ def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
     try:
         assert rc != 0
         for p in pids:
-            assert Path(f"{p}.stopped").read_text() == signum.name
+            assert Path(f"{p}.stopped").read_text() == "SIGTERM"
     finally:  # no task outlives a failed test
         for p in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(p.read_text()), signal.SIGKILL)
+
+
+def test_an_ignored_signal_stays_ignored_while_tasks_run(tmp_path: Path) -> None:
+    from alpacaspot.cluster._process_groups import TaskGroups
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with TaskGroups().forwarding():
+            assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+            assert signal.getsignal(signal.SIGTERM) != signal.SIG_DFL
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
