@@ -5,7 +5,8 @@ setup lines, working directory and commands behave exactly as on a cluster, and 
 ``<log_dir>/<name>-<jobid>_<task>.out/.err``. ``submit`` returns when the tasks have finished,
 so a local pipeline reads top to bottom; dependencies on earlier local jobs are checked.
 As ``scancel`` signals every process of a Slurm job, SIGTERM or SIGINT to the submitting
-process reaches every process of the running tasks (each runs in a process group of its own).
+process sends SIGTERM to every process of the running tasks (each runs in a process group of
+its own).
 """
 
 from __future__ import annotations
