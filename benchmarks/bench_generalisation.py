@@ -27,6 +27,11 @@ recipe (same seed), scores the training tapes with it, and trains on a dataset w
 noise windows are half the highest-scoring ones (:mod:`alpacaspot.data.hard_negatives`), half
 drawn at random.
 
+``--window`` sets the model's window (0.4 s by default), ``--extra-tapes`` adds training tapes
+per site (numbered after the unseen ones, so the scored sets stay the same) and
+``--split-fractions`` the train / validation / test fractions of the training tapes (the
+held-out ones calibrate); each other value prepares its own dataset.
+
 Models, calibrations and scores are kept under ``--out`` (calibrated models and scores per
 calibration rule): a second run skips what is done.
 Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv`` and
@@ -53,6 +58,8 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -106,7 +113,9 @@ HARD_NEGATIVE_RECIPES = {"field_ema_hard": "field_ema",
                          "field_ema_interp_hard": "field_ema_interp"}
 RECIPES |= {name: RECIPES[base] for name, base in HARD_NEGATIVE_RECIPES.items()}
 HARD_NEGATIVE_FRACTION = 0.5
-WINDOW_S = 0.4
+#: Train / validation / test fractions of the training sites' tapes (the strategies' default).
+DEFAULT_SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
+DEFAULT_WINDOW_S = 0.4
 LABELS = ["hum"]
 TRAIN_SITE_SEEDS = (1, 2, 3, 4, 5, 6)
 VALIDATION_SITE_SEED = 101
@@ -134,6 +143,12 @@ def make_corpora(out: Path, args: argparse.Namespace) -> dict[str, Path]:
                                      [site_style(VALIDATION_SITE_SEED, heldout=True)],
                                      tapes_per_site=args.site_tapes, **common),
     }
+    if args.extra_tapes:
+        extra = make_site_corpus(out / "corpora" / "train_extra", train_sites,
+                                 tapes_per_site=args.extra_tapes,
+                                 first_tape=args.tapes + args.test_tapes, **common)
+        roots["train"] = _joined(out / "corpora" / f"train_plus{args.extra_tapes}",
+                                 [roots["train"], extra])
     if args.test_site:
         roots["test_site"] = make_site_corpus(out / "corpora" / "test_site",
                                               [site_style(TEST_SITE_SEED, heldout=True)],
@@ -144,10 +159,34 @@ def make_corpora(out: Path, args: argparse.Namespace) -> dict[str, Path]:
     return roots
 
 
-def prepare(train_root: Path, hop_s: float, name: str = "windows", **extra: Any) -> Path:
+def _joined(root: Path, parts: list[Path]) -> Path:
+    """A corpus of every tape folder of ``parts`` (hard links, copies across file systems)."""
+    for part in parts:
+        for tape in sorted(d for d in part.iterdir() if d.is_dir()
+                           and not d.name.startswith("dataset_")):
+            (root / tape.name).mkdir(parents=True, exist_ok=True)
+            for f in sorted(tape.iterdir()):
+                target = root / tape.name / f.name
+                if not target.exists():
+                    try:
+                        os.link(f, target)
+                    except OSError:
+                        shutil.copy2(f, target)
+    return root
+
+
+def prepare(train_root: Path, args: argparse.Namespace, name: str = "windows",
+            **extra: Any) -> Path:
+    """The windows dataset, split by tape; other window lengths or split fractions get their
+    own folder."""
+    if args.window != DEFAULT_WINDOW_S:
+        name += f"_w{args.window:g}"
+    if args.split_fractions != DEFAULT_SPLIT_FRACTIONS:
+        name += "_split" + "-".join(f"{f:g}" for f in args.split_fractions)
+        extra["split_fractions"] = list(args.split_fractions)
     strategies = {"active_strategies": [name], "strategies": {name: {
         "split_strategy": "by_tape", "seed": 7, "min_quality": 1, "sampling": "windows",
-        "window_s": WINDOW_S, "hop_s": hop_s, "noise_ratio": 4.0, **extra}}}
+        "window_s": args.window, "hop_s": args.hop, "noise_ratio": 4.0, **extra}}}
     return prepare_datasets(train_root, strategies, workers=1, progress=False)[name]
 
 
@@ -162,7 +201,7 @@ def hard_negative_dataset(out: Path, train_root: Path, dataset: Path, recipe: st
     predict_scores(load_model(model), [train_root / f for f in files], hop_s=args.hop,
                    root=train_root, out_dir=scores, mode="exact", num_threads=args.threads,
                    progress=False)
-    hard = prepare(train_root, args.hop, f"windows_{recipe}_s{seed}",
+    hard = prepare(train_root, args, f"windows_{recipe}_s{seed}",
                    hard_negatives=str(scores), hard_negative_fraction=HARD_NEGATIVE_FRACTION)
     splits = ("train", "val", "test")
     if held_out_tapes(hard, splits[1:]) != held_out_tapes(dataset, splits[1:]):
@@ -174,7 +213,7 @@ def train_one(dataset: Path, model_dir: Path, recipe: str, seed: int,
               args: argparse.Namespace) -> Path:
     settings = {"spectrogram": SPEC, **RECIPES[recipe]}
     cfg = TrainConfig(
-        data_dir=dataset, model_dir=model_dir, window_s=WINDOW_S,
+        data_dir=dataset, model_dir=model_dir, window_s=args.window,
         width=args.width, max_train_epochs=args.epochs, epochs_per_eval=1, batch_size=32,
         lr=3e-5, early_stopping_patience_epochs=6, lr_patience_epochs=3, seed=seed,
         num_workers=0, torch_threads=args.threads, **settings)
@@ -277,6 +316,21 @@ def rescore(out: Path, recipes: list[str], seeds: int, sets: list[str], tag: str
     return rows
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _fractions(text: str) -> tuple[float, float, float]:
+    values = tuple(float(v) for v in text.split(","))
+    if len(values) != 3 or min(values) <= 0 or abs(sum(values) - 1) > 1e-6:
+        raise argparse.ArgumentTypeError(f"expected three positive fractions summing to 1, "
+                                         f"got {text!r}")
+    return values  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> pd.DataFrame:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -287,10 +341,15 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--train-sites", type=int, default=3)
     p.add_argument("--tapes", type=int, default=6, help="tapes per training site")
     p.add_argument("--test-tapes", type=int, default=2, help="unseen tapes per training site")
+    p.add_argument("--extra-tapes", type=int, default=0,
+                   help="more training tapes per site, after the unseen ones (the sets scored "
+                        "stay the same)")
     p.add_argument("--site-tapes", type=int, default=6, help="tapes of the validation/test site")
     p.add_argument("--minutes", type=float, default=1.5, help="minutes per tape")
     p.add_argument("--width", type=int, default=16)
     p.add_argument("--epochs", type=int, default=8)
+    p.add_argument("--window", type=_positive, default=DEFAULT_WINDOW_S,
+                   help="the model's window (s)")
     p.add_argument("--hop", type=float, default=0.05, help="window step (s)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--corpus-seed", type=int, default=0)
@@ -298,6 +357,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                    help="also score the test site (once, after choosing the recipe)")
     p.add_argument("--calibration-splits", default=",".join(CALIBRATION_SPLITS),
                    help="dataset splits whose tapes calibrate (comma-separated)")
+    p.add_argument("--split-fractions", type=_fractions, default=DEFAULT_SPLIT_FRACTIONS,
+                   help="train,val,test fractions of the training sites' tapes (the held-out "
+                        "ones calibrate); default 0.7,0.15,0.15")
     p.add_argument("--calibration-search", default="threshold", choices=CALIBRATION_SEARCHES,
                    help="threshold: the demo's post-processing, threshold chosen; full: "
                         "curve, merge gap and minimum duration chosen too")
@@ -322,7 +384,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         return report(out, pd.DataFrame(rescore(out, recipes, args.seeds, sets, tag)), t0,
                       tag)
     roots = make_corpora(out, args)
-    dataset = prepare(roots["train"], args.hop)
+    dataset = prepare(roots["train"], args)
     t_data = time.perf_counter() - t0
     rows = []
     jobs = [(r, s) for s in range(1, args.seeds + 1) for r in recipes]  # all recipes first

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_generalisation.py"
 
@@ -13,7 +16,8 @@ def test_help_lists_the_size_options() -> None:
     out = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True,
                          text=True, check=True, timeout=120).stdout
     for option in ("--tapes", "--minutes", "--width", "--epochs", "--seeds", "--recipes",
-                   "--out", "--test-site", "--calibration-splits", "--calibration-search"):
+                   "--out", "--test-site", "--calibration-splits", "--calibration-search",
+                   "--window", "--extra-tapes", "--split-fractions"):
         assert option in out
 
 
@@ -29,3 +33,36 @@ def test_training_tapes_never_calibrate(tmp_path: Path) -> None:
                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "calibration splits must be" in run.stderr
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--split-fractions", "0.5,0.5", "three positive fractions"),
+    ("--split-fractions", "0.6,0.3,0.3", "three positive fractions"),
+    ("--window", "0", "a positive number"),
+])
+def test_bad_sizes_are_refused(tmp_path: Path, option: str, value: str, message: str) -> None:
+    run = subprocess.run([sys.executable, str(SCRIPT), option, value, "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and message in run.stderr
+    assert not any(tmp_path.iterdir())
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("bench_generalisation", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_extra_training_tapes_join_the_training_corpus(tmp_path: Path) -> None:
+    first, extra = tmp_path / "train", tmp_path / "train_extra"
+    for root, tapes in ((first, ("S1T01", "S1T02")), (extra, ("S1T05",))):
+        for tape in tapes:
+            (root / tape).mkdir(parents=True)
+            (root / tape / f"{tape}_x.wav").write_bytes(tape.encode())
+        (root / "dataset_windows").mkdir()
+        (root / "site_corpus.json").write_text("{}")
+    joined = _script()._joined(tmp_path / "joined", [first, extra])
+    assert sorted(p.name for p in joined.iterdir()) == ["S1T01", "S1T02", "S1T05"]
+    assert (joined / "S1T05" / "S1T05_x.wav").read_bytes() == b"S1T05"
+    assert _script()._joined(tmp_path / "joined", [first, extra]) == joined  # again: no error
