@@ -300,10 +300,10 @@ def _error_ratios(part: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def rescore(out: Path, recipes: list[str], seeds: int, sets: list[str], tag: str) -> list[dict]:
+def rescore(out: Path, recipes: list[str], seeds: range, sets: list[str], tag: str) -> list[dict]:
     """Result rows from the scores stored under ``out`` (missing ones skipped, warned)."""
     rows = []
-    for seed in range(1, seeds + 1):
+    for seed in seeds:
         for recipe in recipes:
             for where in sets:
                 folder = out / "runs" / f"{recipe}_s{seed}" / f"scores_{tag}" / where
@@ -337,7 +337,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--out", type=Path, default=Path("bench_generalisation_run"))
     p.add_argument("--recipes", default="none,field_ema_interp",
                    help=f"comma-separated, of {', '.join(RECIPES)}")
-    p.add_argument("--seeds", type=int, default=3, help="training seeds 1..N")
+    p.add_argument("--seeds", type=int, default=3, help="training seeds up to N")
+    p.add_argument("--first-seed", type=int, default=1,
+                   help="the first training seed (to share seeds among runs)")
     p.add_argument("--train-sites", type=int, default=3)
     p.add_argument("--tapes", type=int, default=6, help="tapes per training site")
     p.add_argument("--test-tapes", type=int, default=2, help="unseen tapes per training site")
@@ -376,18 +378,21 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     except ConfigError as e:
         p.error(str(e))
     tag = calibration_tag(splits, args.calibration_search)
+    seeds = range(args.first_seed, args.seeds + 1)
+    if not seeds or args.first_seed < 1:
+        p.error(f"no seeds from {args.first_seed} to {args.seeds} (seeds start at 1)")
     logging.basicConfig(level=logging.WARNING)
     out = args.out.absolute()
     t0 = time.perf_counter()
     if args.rescore:
         sets = list(SETS) if args.test_site else list(SETS[:-1])
-        return report(out, pd.DataFrame(rescore(out, recipes, args.seeds, sets, tag)), t0,
+        return report(out, pd.DataFrame(rescore(out, recipes, seeds, sets, tag)), t0,
                       tag)
     roots = make_corpora(out, args)
     dataset = prepare(roots["train"], args)
     t_data = time.perf_counter() - t0
     rows = []
-    jobs = [(r, s) for s in range(1, args.seeds + 1) for r in recipes]  # all recipes first
+    jobs = [(r, s) for s in seeds for r in recipes]  # all recipes first
     for recipe, seed in tqdm(jobs, desc="recipes x seeds", unit="model"):
         run = out / "runs" / f"{recipe}_s{seed}"
         t1 = time.perf_counter()
