@@ -323,6 +323,14 @@ def _positive(text: str) -> float:
     return value
 
 
+def _first_seconds(path: Path, seconds: float) -> float:
+    """The time of a run's first pass (stored in ``path``): a re-run only loads what is done."""
+    if path.is_file():
+        return float(path.read_text())
+    atomic_write_text(path, f"{seconds:.1f}\n")
+    return round(seconds, 1)
+
+
 def _fractions(text: str) -> tuple[float, float, float]:
     values = tuple(float(v) for v in text.split(","))
     if len(values) != 3 or min(values) <= 0 or abs(sum(values) - 1) > 1e-6:
@@ -406,7 +414,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
                                args.threads)
             rows.append({"recipe": recipe, "seed": seed, "set": where,
                          **evaluate(scores, roots[where])})
-        rows[-1]["seconds"] = round(time.perf_counter() - t1, 1)
+        rows[-1]["seconds"] = _first_seconds(run / f"seconds_{tag}.txt",
+                                             time.perf_counter() - t1)
     summary = report(out, pd.DataFrame(rows), t0, tag)
     wall = time.perf_counter() - t0
     run = {"args": {k: str(v) for k, v in vars(args).items()}, "wall_s": round(wall, 1),
