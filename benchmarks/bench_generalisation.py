@@ -61,6 +61,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import math
 import os
 import shutil
 import time
@@ -321,7 +322,7 @@ def rescore(out: Path, recipes: list[str], seeds: range, sets: list[str], tag: s
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not (value > 0 and math.isfinite(value)):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
 
@@ -392,6 +393,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     seeds = range(args.first_seed, args.seeds + 1)
     if not seeds or args.first_seed < 1:
         p.error(f"no seeds from {args.first_seed} to {args.seeds} (seeds start at 1)")
+    if args.extra_tapes < 0:
+        p.error(f"--extra-tapes must be >= 0, got {args.extra_tapes}")
     logging.basicConfig(level=logging.WARNING)
     out = args.out.absolute()
     t0 = time.perf_counter()

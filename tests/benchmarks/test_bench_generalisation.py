@@ -39,6 +39,8 @@ def test_training_tapes_never_calibrate(tmp_path: Path) -> None:
     ("--split-fractions", "0.5,0.5", "three positive fractions"),
     ("--split-fractions", "0.6,0.3,0.3", "three positive fractions"),
     ("--window", "0", "a positive number"),
+    ("--window", "inf", "a positive number"),
+    ("--extra-tapes", "-1", "--extra-tapes must be >= 0"),
     ("--first-seed", "4", "no seeds from 4 to 3"),
 ])
 def test_bad_sizes_are_refused(tmp_path: Path, option: str, value: str, message: str) -> None:
