@@ -6,6 +6,7 @@ import importlib.util
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -50,8 +51,9 @@ def test_bad_sizes_are_refused(tmp_path: Path, option: str, value: str, message:
     assert not any(tmp_path.iterdir())
 
 
-def _script():
+def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_generalisation", SCRIPT)
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -65,7 +67,8 @@ def test_extra_training_tapes_join_the_training_corpus(tmp_path: Path) -> None:
             (root / tape / f"{tape}_x.wav").write_bytes(tape.encode())
         (root / "dataset_windows").mkdir()
         (root / "site_corpus.json").write_text("{}")
-    joined = _script()._joined(tmp_path / "joined", [first, extra])
+    bench = _script()
+    joined = bench._joined(tmp_path / "joined", [first, extra])
     assert sorted(p.name for p in joined.iterdir()) == ["S1T01", "S1T02", "S1T05"]
     assert (joined / "S1T05" / "S1T05_x.wav").read_bytes() == b"S1T05"
-    assert _script()._joined(tmp_path / "joined", [first, extra]) == joined  # again: no error
+    assert bench._joined(tmp_path / "joined", [first, extra]) == joined  # again: no error

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,18 @@ LocalExecutor().submit(JobArray("long", [task, task], log_dir=folder, max_concur
 """
 
 
+def _all_written(paths: list[Path], seconds: float,
+                 while_: Callable[[], bool] = lambda: True) -> bool:
+    """Wait until every file of ``paths`` has content; False on time-out or when ``while_``
+    stops holding."""
+    deadline = time.monotonic() + seconds
+    while not all(p.exists() and p.read_text() for p in paths):
+        if time.monotonic() > deadline or not while_():
+            return False
+        time.sleep(0.05)
+    return True
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
                                                            signum: signal.Signals) -> None:
@@ -101,21 +114,14 @@ def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
     (tmp_path / "task.py").write_text(_TASK)
     driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path)])
     pids = [tmp_path / "task0", tmp_path / "task1"]
-    deadline = time.monotonic() + 60
-    while not all(p.exists() and p.read_text() for p in pids):
-        assert time.monotonic() < deadline and driver.poll() is None
-        time.sleep(0.05)
+    assert _all_written(pids, 60, while_=lambda: driver.poll() is None)
     driver.send_signal(signum)
     rc = driver.wait(timeout=60)
     try:
         assert rc != 0
         # the driver ends as soon as it has signalled: the tasks record the signal after that
         stopped = [Path(f"{p}.stopped") for p in pids]
-        deadline = time.monotonic() + 30
-        while not all(s.exists() and s.read_text() for s in stopped):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+        _all_written(stopped, 30)
         assert [s.read_text() if s.exists() else None for s in stopped] == ["SIGTERM"] * 2
     finally:  # no task outlives a failed test
         for p in pids:
