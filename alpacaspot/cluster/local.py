@@ -6,7 +6,9 @@ setup lines, working directory and commands behave exactly as on a cluster, and 
 so a local pipeline reads top to bottom; dependencies on earlier local jobs are checked.
 As ``scancel`` signals every process of a Slurm job, SIGTERM or SIGINT to the submitting
 process sends SIGTERM to every process of the running tasks (each runs in a process group of
-its own).
+its own), and as Slurm waits ``KillWait`` before SIGKILL, the driver waits up to
+``kill_wait_s`` for them to end (training writes its checkpoint) before it kills the rest and
+ends.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class LocalExecutor(BaseExecutor):
         tasks at a time, capped by this.
     env : dict, optional
         Extra environment variables for every task.
+    kill_wait_s : float
+        After SIGTERM or SIGINT to this process, how long running tasks get to end before
+        they are killed (Slurm's ``KillWait``, 30 s by default there too).
 
     Examples
     --------
@@ -68,9 +73,13 @@ class LocalExecutor(BaseExecutor):
     blocking = True
     scheduler = None
 
-    def __init__(self, *, max_workers: int | None = None, env: dict[str, str] | None = None):
+    def __init__(self, *, max_workers: int | None = None, env: dict[str, str] | None = None,
+                 kill_wait_s: float = 30.0):
+        if not kill_wait_s >= 0:
+            raise ClusterError(f"kill_wait_s must be a number of seconds >= 0, got {kill_wait_s!r}")
         self.max_workers = max_workers
         self.env = dict(env or {})
+        self.kill_wait_s = float(kill_wait_s)
         self._codes: dict[int, dict[int, int]] = {}
         self._next_id = int(time.time() * 1000) % 1_000_000_000
 
@@ -129,7 +138,7 @@ class LocalExecutor(BaseExecutor):
 
         _log.info("local job %d (%s): %d task(s), %d at a time", job_id, array.name,
                   len(idx), workers)
-        groups = TaskGroups()
+        groups = TaskGroups(kill_wait_s=self.kill_wait_s)
         with groups.forwarding(), ThreadPoolExecutor(max_workers=workers) as pool:
             for task, rc in tqdm(pool.map(_run, idx), total=len(idx), desc=array.name,
                                  disable=None, leave=False):

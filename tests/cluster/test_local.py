@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,9 +75,11 @@ def test_setup_and_workdir(tmp_path: Path) -> None:
     assert (work / "here.txt").read_text() == "hello\n"
 
 
+# on SIGTERM a task takes a second to write its record (a checkpoint), then exits
 _TASK = """
 import os, signal, sys, time
 def stop(signum, frame):
+    time.sleep(1.0)
     open(sys.argv[1] + ".stopped", "w").write(signal.Signals(signum).name)
     sys.exit(75)
 signal.signal(signal.SIGTERM, stop)
@@ -85,13 +88,29 @@ open(sys.argv[1], "w").write(str(os.getpid()))
 time.sleep(120)
 """
 
+_DEAF_TASK = """
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+open(sys.argv[1], "w").write(str(os.getpid()))
+time.sleep(120)
+"""
+
 _DRIVER = """
 import shlex, sys
 from alpacaspot.cluster import JobArray, LocalExecutor
-folder = sys.argv[1]
+folder, kill_wait_s = sys.argv[1], float(sys.argv[2])
 task = shlex.join([sys.executable, folder + "/task.py"]) + f" {folder}/task$SLURM_ARRAY_TASK_ID"
-LocalExecutor().submit(JobArray("long", [task, task], log_dir=folder, max_concurrent=2))
+LocalExecutor(kill_wait_s=kill_wait_s).submit(
+    JobArray("long", [task, task], log_dir=folder, max_concurrent=2))
 """
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, killed and not yet reaped, counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
 
 
 def _all_written(paths: list[Path], seconds: float,
@@ -110,23 +129,70 @@ def _all_written(paths: list[Path], seconds: float,
 def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
                                                            signum: signal.Signals) -> None:
     """As scancel signals every process of a job, not only the batch script's shell; Ctrl-C
-    too stops the tasks with SIGTERM, on which training writes its checkpoint."""
+    too stops the tasks with SIGTERM, on which training writes its checkpoint, and the driver
+    ends only when they have (as Slurm waits KillWait)."""
     (tmp_path / "task.py").write_text(_TASK)
-    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path)])
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path), "30"])
     pids = [tmp_path / "task0", tmp_path / "task1"]
     assert _all_written(pids, 60, while_=lambda: driver.poll() is None)
     driver.send_signal(signum)
     rc = driver.wait(timeout=60)
     try:
         assert rc != 0
-        # the driver ends as soon as it has signalled: the tasks record the signal after that
         stopped = [Path(f"{p}.stopped") for p in pids]
-        _all_written(stopped, 30)
         assert [s.read_text() if s.exists() else None for s in stopped] == ["SIGTERM"] * 2
     finally:  # no task outlives a failed test
         for p in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(p.read_text()), signal.SIGKILL)
+
+
+def test_tasks_that_ignore_the_signal_are_killed_after_the_kill_wait(tmp_path: Path) -> None:
+    (tmp_path / "task.py").write_text(_DEAF_TASK)
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER, str(tmp_path), "1"])
+    pid_files = [tmp_path / "task0", tmp_path / "task1"]
+    assert _all_written(pid_files, 60, while_=lambda: driver.poll() is None)
+    pids = [int(p.read_text()) for p in pid_files]
+    sent = time.monotonic()
+    driver.send_signal(signal.SIGTERM)
+    try:
+        assert driver.wait(timeout=60) != 0
+        assert time.monotonic() - sent >= 1.0
+        deadline = time.monotonic() + 30
+        while any(map(_alive, pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, pids))
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_second_signal_kills_at_once(tmp_path: Path) -> None:
+    from alpacaspot.cluster._process_groups import TaskGroups
+
+    groups = TaskGroups(kill_wait_s=60)
+    with groups.forwarding():
+        done: list[int] = []
+        runner = threading.Thread(target=lambda: done.append(groups.run(
+            [sys.executable, "-c", _DEAF_TASK, str(tmp_path / "task")])))
+        runner.start()
+        assert _all_written([tmp_path / "task"], 60)
+        timer = threading.Timer(0.5, groups.stop)  # the second signal, while the first waits
+        timer.start()
+        started = time.monotonic()
+        groups.stop()
+        runner.join(30)
+        timer.join()
+    assert time.monotonic() - started < 30
+    assert done == [-signal.SIGKILL]
+
+
+def test_kill_wait_must_be_seconds() -> None:
+    with pytest.raises(ClusterError, match="kill_wait_s"):
+        LocalExecutor(kill_wait_s=-1)
+    with pytest.raises(ClusterError, match="kill_wait_s"):
+        LocalExecutor(kill_wait_s=float("nan"))
 
 
 def test_an_ignored_signal_stays_ignored_while_tasks_run(tmp_path: Path) -> None:
