@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except AlpacaspotError as exc:
         print(f"run_pipeline: error: {exc}", file=sys.stderr)
         return 2
-    print("\nBest F1 per model (IoU >= 0.4, refined post-processing):")
+    print("\nF1 per model at IoU >= 0.4, refined post-processing. op_*: at the operating "
+          "point stored in the model\n(chosen on held-out training tapes); f1, "
+          "best_threshold_f1: at the best benchmark threshold, an upper bound:")
     print(results_table(result.metrics).to_string(index=False))
     print(f"\nmetrics: {result.metrics_path}")
     for fig in result.figures:

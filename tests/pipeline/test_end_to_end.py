@@ -51,7 +51,8 @@ def test_pipeline_writes_every_stage(baseline, corpora):
     assert len(pngs) >= 4 and all(p.stat().st_size > 1000 for p in pngs)
     for step in ("prepare_datasets", "train", "predict", "evaluate", "metrics"):
         assert (out / "logs" / f"{step}.log").is_file()
-    assert "Best F1 per model" in done.stdout
+    assert "op_*: at the operating point stored in the model" in done.stdout
+    assert "op_f1" in done.stdout and "best_threshold_f1" in done.stdout
     # lenient: both bad files reported, and excluded from every output
     problems = (out / "logs" / "corpus_problems.txt").read_text()
     assert corpora["bad_wav"].name in problems and corpora["bad_table"].name in problems
