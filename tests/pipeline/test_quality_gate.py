@@ -12,8 +12,8 @@ small demo's end-to-end tests train and evaluate it.
 
 Training runs on the CPU, where torch picks kernels per processor and thread count, so the
 figures move between machines the way they move between seeds. Measured on these 175 hums
-with training seeds 1 (the demo's, the one the gate runs), 2 and 3, each alone on the
-machine:
+with training seeds 1 (the demo's, the one the gate runs), 2 and 3 (time: one gate run
+alone on the machine):
 
 =============================================  =====================  ===================  =====
 recipe, processor (2 cores)                    F1 at the stored       best F1 over the     time
@@ -23,7 +23,7 @@ width 32, 0.4 s, no augmentation, Zen 3        0.864, 0.825, 0.810    0.855, 0.8
 width 32, 0.4 s, no augmentation, Zen 4        0.835, 0.809, 0.829    0.837, 0.825, 0.829  600 s
 the same, every frequency bin kept, Zen 4      0.851, 0.905, 0.892    0.869, 0.905, 0.895  560 s
 **width 16, 0.8 s, field recipe, Zen 4**       0.860, 0.885, 0.874    0.860, 0.888, 0.874  260 s
-the same, one torch thread, Zen 4              0.899, 0.811, 0.856    0.899, 0.830, 0.856  370 s
+the same, one torch thread, Zen 4              0.899, 0.811, 0.856    0.899, 0.830, 0.856  –
 width 16, 0.4 s, field recipe, Zen 4           0.852, 0.837, 0.835    0.886, 0.887, 0.859  155 s
 =============================================  =====================  ===================  =====
 
