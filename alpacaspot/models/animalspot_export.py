@@ -40,7 +40,9 @@ def _unfit(bundle: ModelBundle) -> list[str]:
     problems = []
     known = {"resnet", "num_classes", "conv_kernel_size", "max_pool", "in_channels", "width",
              "pooling"}
-    extra = sorted(set(arch) - known)
+    if "ensemble" in arch:
+        problems.append(f"an ensemble of {arch['ensemble']} networks (ANIMAL-SPOT runs one)")
+    extra = sorted(set(arch) - known - {"ensemble"})
     if extra:
         problems.append(f"architecture options ANIMAL-SPOT lacks: {extra}")
     if int(arch.get("width", _WIDTH)) != _WIDTH:

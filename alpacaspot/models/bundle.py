@@ -87,7 +87,7 @@ def save_model(path: str | os.PathLike[str], bundle: ModelBundle) -> Path:
 
 def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> ModelBundle:
     from alpacaspot.dsp import SpectrogramConfig
-    from alpacaspot.models.network import build_model
+    from alpacaspot.models.seed_ensemble import network_from_architecture
 
     try:
         meta = json.loads(payload["meta_json"])
@@ -114,7 +114,7 @@ def _bundle_from_payload(payload: dict[str, Any], path: Path, device: str) -> Mo
             path=path,
         )
     try:
-        net = build_model(**arch)
+        net = network_from_architecture(arch)
         net.load_state_dict(payload["state_dict"])
     except Exception as exc:  # noqa: BLE001
         raise ModelError(f"weights do not fit the stored architecture {arch}: {exc}",
