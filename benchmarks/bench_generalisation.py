@@ -32,6 +32,11 @@ per site (numbered after the unseen ones, so the scored sets stay the same) and
 ``--split-fractions`` the train / validation / test fractions of the training tapes (the
 held-out ones calibrate); each other value prepares its own dataset.
 
+``--ensemble N`` also combines each recipe's models in groups of N consecutive seeds (1-N,
+N+1-2N, ...) with :func:`alpacaspot.models.combine_models` (each member at its own
+temperature), calibrates every ensemble on the same held-out tapes and scores it as one more
+recipe, ``<recipe>_ensN``: its spread is over the groups.
+
 Models, calibrations and scores are kept under ``--out`` (calibrated models and scores per
 calibration rule): a second run skips what is done.
 Prints a table (mean and max - min over seeds) and writes ``results_<rule>.csv`` and
@@ -41,7 +46,8 @@ training or prediction; runs without scores are skipped with a warning).
 
 With the defaults (3 training sites x 6 tapes of 1.5 min, 2 unseen tapes per training site,
 6 tapes per unseen site) the sets hold 94 hums (unseen tapes), 76 (validation site) and 88
-(test site), and calibration sees 4 held-out tapes; the earlier defaults (3, 1 and 3 tapes)
+(test site), and calibration sees the held-out tapes (4 with 0.4 s windows, 5 with 0.8 s: the
+split, stratified by window counts, depends on the window); the earlier defaults (3, 1 and 3 tapes)
 gave 41-76 hums and 2 calibration tapes, too few to tell recipes apart.
 
 Usage::
@@ -80,7 +86,7 @@ from alpacaspot.dsp import SpectrogramConfig
 from alpacaspot.errors import ConfigError
 from alpacaspot.evaluate import event_metrics, load_ground_truth, load_scores, sweep_thresholds
 from alpacaspot.events import PostprocessConfig, operating_point, scores_to_events
-from alpacaspot.models import TrainConfig, load_model, save_model, train
+from alpacaspot.models import TrainConfig, combine_models, load_model, save_model, train
 from alpacaspot.pipeline.calibrate_models import (
     CALIBRATION_SEARCHES,
     CALIBRATION_SPLITS,
@@ -249,10 +255,41 @@ def calibrated(model_path: Path, train_root: Path, dataset: Path, hop_s: float,
     return out
 
 
+def ensemble_groups(seeds: range, size: int) -> list[list[int]]:
+    """Consecutive seeds in groups of ``size`` (1-3, 4-6, ...): one ensemble each."""
+    return [list(seeds[i:i + size]) for i in range(0, len(seeds), size)]
+
+
+def ensemble_name(recipe: str, group: list[int]) -> str:
+    """The run folder of an ensemble of ``recipe``'s models of the seeds in ``group``."""
+    return f"{recipe}_ens{len(group)}_s{group[0]}-{group[-1]}"
+
+
+def ensemble_model(out: Path, recipe: str, group: list[int], members: list[Path]) -> Path:
+    """The members' calibrated models combined (each at its temperature), saved once."""
+    path = out / "runs" / ensemble_name(recipe, group) / "models" / "model.pt"
+    bundle = combine_models(members)
+    if not path.is_file() or load_model(path).fingerprint() != bundle.fingerprint():
+        save_model(path, bundle)
+    return path
+
+
 def scores_of(model_path: Path, corpus: Path, out_dir: Path, hop_s: float,
               threads: int) -> pd.DataFrame:
     return predict_scores(load_model(model_path), corpus, hop_s=hop_s, root=corpus,
                           out_dir=out_dir, mode="exact", num_threads=threads, progress=False)
+
+
+def score_sets(model: Path, roots: dict[str, Path], run: Path, tag: str,
+               args: argparse.Namespace, recipe: str, seed: int) -> list[dict[str, Any]]:
+    """One result row per scored set (every corpus but the training one)."""
+    rows = []
+    for where in [k for k in roots if k != "train"]:
+        scores = scores_of(model, roots[where], run / f"scores_{tag}" / where, args.hop,
+                           args.threads)
+        rows.append({"recipe": recipe, "seed": seed, "set": where,
+                     **evaluate(scores, roots[where])})
+    return rows
 
 
 def evaluate(scores: pd.DataFrame, corpus: Path) -> dict[str, float]:
@@ -304,19 +341,23 @@ def _error_ratios(part: pd.DataFrame) -> dict[str, float]:
     return out
 
 
-def rescore(out: Path, recipes: list[str], seeds: range, sets: list[str], tag: str) -> list[dict]:
+def rescore(out: Path, recipes: list[str], seeds: range, sets: list[str], tag: str,
+            ensemble: int = 1) -> list[dict]:
     """Result rows from the scores stored under ``out`` (missing ones skipped, warned)."""
+    runs = [(recipe, seed, f"{recipe}_s{seed}") for seed in seeds for recipe in recipes]
+    if ensemble > 1:
+        runs += [(f"{recipe}_ens{ensemble}", group[0], ensemble_name(recipe, group))
+                 for recipe in recipes for group in ensemble_groups(seeds, ensemble)]
     rows = []
-    for seed in seeds:
-        for recipe in recipes:
-            for where in sets:
-                folder = out / "runs" / f"{recipe}_s{seed}" / f"scores_{tag}" / where
-                scores = load_scores(folder)
-                if scores is None:
-                    _log.warning("no stored scores in %s; skipped", folder)
-                    continue
-                rows.append({"recipe": recipe, "seed": seed, "set": where,
-                             **evaluate(scores, out / "corpora" / where)})
+    for recipe, seed, name in runs:
+        for where in sets:
+            folder = out / "runs" / name / f"scores_{tag}" / where
+            scores = load_scores(folder)
+            if scores is None:
+                _log.warning("no stored scores in %s; skipped", folder)
+                continue
+            rows.append({"recipe": recipe, "seed": seed, "set": where,
+                         **evaluate(scores, out / "corpora" / where)})
     return rows
 
 
@@ -377,6 +418,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     p.add_argument("--calibration-search", default="threshold", choices=CALIBRATION_SEARCHES,
                    help="threshold: the demo's post-processing, threshold chosen; full: "
                         "curve, merge gap and minimum duration chosen too")
+    p.add_argument("--ensemble", type=int, default=1,
+                   help="also combine the seeds in groups of N (1-N, N+1-2N, ...) into "
+                        "ensembles, calibrated and scored as one model each; default 1: none")
     p.add_argument("--rescore", action="store_true",
                    help="only recompute the results and summary from the stored scores")
     args = p.parse_args(argv)
@@ -395,17 +439,21 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         p.error(f"no seeds from {args.first_seed} to {args.seeds} (seeds start at 1)")
     if args.extra_tapes < 0:
         p.error(f"--extra-tapes must be >= 0, got {args.extra_tapes}")
+    if args.ensemble < 1 or len(seeds) % args.ensemble:
+        p.error(f"--ensemble must be >= 1 and divide the {len(seeds)} seeds "
+                f"{args.first_seed}-{args.seeds} into groups, got {args.ensemble}")
     logging.basicConfig(level=logging.WARNING)
     out = args.out.absolute()
     t0 = time.perf_counter()
     if args.rescore:
         sets = list(SETS) if args.test_site else list(SETS[:-1])
-        return report(out, pd.DataFrame(rescore(out, recipes, seeds, sets, tag)), t0,
-                      tag)
+        return report(out, pd.DataFrame(rescore(out, recipes, seeds, sets, tag,
+                                                args.ensemble)), t0, tag)
     roots = make_corpora(out, args)
     dataset = prepare(roots["train"], args)
     t_data = time.perf_counter() - t0
-    rows = []
+    rows: list[dict[str, Any]] = []
+    models: dict[tuple[str, int], Path] = {}
     jobs = [(r, s) for s in seeds for r in recipes]  # all recipes first
     for recipe, seed in tqdm(jobs, desc="recipes x seeds", unit="model"):
         run = out / "runs" / f"{recipe}_s{seed}"
@@ -413,13 +461,20 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         data = (hard_negative_dataset(out, roots["train"], dataset, recipe, seed, args)
                 if recipe in HARD_NEGATIVE_RECIPES else dataset)
         model = train_one(data, run / "models", recipe, seed, args)
-        model = calibrated(model, roots["train"], data, args.hop, args.threads, splits,
+        models[recipe, seed] = calibrated(model, roots["train"], data, args.hop, args.threads,
+                                          splits, args.calibration_search)
+        rows += score_sets(models[recipe, seed], roots, run, tag, args, recipe, seed)
+        rows[-1]["seconds"] = _first_seconds(run / f"seconds_{tag}.txt",
+                                             time.perf_counter() - t1)
+    groups = ensemble_groups(seeds, args.ensemble) if args.ensemble > 1 else []
+    for recipe, group in tqdm([(r, g) for r in recipes for g in groups], desc="ensembles",
+                              unit="model"):
+        t1 = time.perf_counter()
+        model = ensemble_model(out, recipe, group, [models[recipe, s] for s in group])
+        model = calibrated(model, roots["train"], dataset, args.hop, args.threads, splits,
                            args.calibration_search)
-        for where in [k for k in roots if k != "train"]:
-            scores = scores_of(model, roots[where], run / f"scores_{tag}" / where, args.hop,
-                               args.threads)
-            rows.append({"recipe": recipe, "seed": seed, "set": where,
-                         **evaluate(scores, roots[where])})
+        run = model.parent.parent
+        rows += score_sets(model, roots, run, tag, args, f"{recipe}_ens{len(group)}", group[0])
         rows[-1]["seconds"] = _first_seconds(run / f"seconds_{tag}.txt",
                                              time.perf_counter() - t1)
     summary = report(out, pd.DataFrame(rows), t0, tag)

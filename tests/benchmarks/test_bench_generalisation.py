@@ -18,7 +18,7 @@ def test_help_lists_the_size_options() -> None:
                          text=True, check=True, timeout=120).stdout
     for option in ("--tapes", "--minutes", "--width", "--epochs", "--seeds", "--recipes",
                    "--out", "--test-site", "--calibration-splits", "--calibration-search",
-                   "--window", "--extra-tapes", "--split-fractions"):
+                   "--window", "--extra-tapes", "--split-fractions", "--ensemble"):
         assert option in out
 
 
@@ -43,6 +43,8 @@ def test_training_tapes_never_calibrate(tmp_path: Path) -> None:
     ("--window", "inf", "a positive number"),
     ("--extra-tapes", "-1", "--extra-tapes must be >= 0"),
     ("--first-seed", "4", "no seeds from 4 to 3"),
+    ("--ensemble", "2", "--ensemble must be >= 1 and divide the 3 seeds 1-3"),
+    ("--ensemble", "0", "--ensemble must be >= 1"),
 ])
 def test_bad_sizes_are_refused(tmp_path: Path, option: str, value: str, message: str) -> None:
     run = subprocess.run([sys.executable, str(SCRIPT), option, value, "--out", str(tmp_path)],
@@ -72,3 +74,10 @@ def test_extra_training_tapes_join_the_training_corpus(tmp_path: Path) -> None:
     assert sorted(p.name for p in joined.iterdir()) == ["S1T01", "S1T02", "S1T05"]
     assert (joined / "S1T05" / "S1T05_x.wav").read_bytes() == b"S1T05"
     assert bench._joined(tmp_path / "joined", [first, extra]) == joined  # again: no error
+
+
+def test_ensembles_group_consecutive_seeds() -> None:
+    bench = _script()
+    assert bench.ensemble_groups(range(1, 7), 3) == [[1, 2, 3], [4, 5, 6]]
+    assert bench.ensemble_groups(range(4, 6), 2) == [[4, 5]]
+    assert bench.ensemble_name("field_ema_interp", [4, 5, 6]) == "field_ema_interp_ens3_s4-6"
