@@ -145,3 +145,25 @@ def test_stored_ensemble_size_must_be_two_or_more(members, tmp_path):
     path = save_model(tmp_path / "bad.pt", one)
     with pytest.raises(ModelError, match=r"bad\.pt.*'ensemble' must be an integer >= 2"):
         load_model(path)
+
+
+def test_predict_cfg_runs_an_ensemble_file(members, audio_dir, tmp_path):
+    from alpacaspot.cli import main
+    from alpacaspot.detect import PREDICT_EXTRA_KEYS
+    from alpacaspot.io import read_table
+    from alpacaspot.io.animalspot import write_cfg
+
+    ensemble = combine_models(members)
+    model = save_model(tmp_path / "ensemble.pt", ensemble)
+    run = tmp_path / "run"
+    cfg = tmp_path / "predict.cfg"
+    write_cfg(cfg, {"model_path": str(model), "input_file": str(audio_dir),
+                    "output_dir": str(run / "prediction"), "sequence_len": "0.25",
+                    "hop": str(HOP), "threshold": "0.5", "no_cuda": True,
+                    "scores_dir": str(run / "scores")},
+              kind="predict", extra_keys=PREDICT_EXTRA_KEYS)
+    assert main(["predict", str(cfg)]) == 0
+    stored = read_table(run / "scores" / "b.wav.parquet")
+    direct = predict_scores(ensemble, audio_dir / "b.wav", hop_s=HOP, device="cpu",
+                            progress=False)
+    np.testing.assert_allclose(stored["p_target"], direct["p_target"], atol=1e-5)
