@@ -18,7 +18,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -32,6 +32,9 @@ from alpacaspot.errors import ClusterError
 __all__ = ["LocalExecutor"]
 
 _log = logging.getLogger(__name__)
+
+#: How often the driver's main thread wakes up while tasks run (seconds).
+_WAKE_S = 0.2
 
 
 def _as_ids(after: int | Iterable[int] | None) -> list[int]:
@@ -139,13 +142,20 @@ class LocalExecutor(BaseExecutor):
         _log.info("local job %d (%s): %d task(s), %d at a time", job_id, array.name,
                   len(idx), workers)
         groups = TaskGroups(kill_wait_s=self.kill_wait_s)
-        with groups.forwarding(), ThreadPoolExecutor(max_workers=workers) as pool:
-            for task, rc in tqdm(pool.map(_run, idx), total=len(idx), desc=array.name,
-                                 disable=None, leave=False):
-                codes[task] = rc
-                if rc != 0:
-                    _log.warning("job %d task %d exited %d (see %s)", job_id, task, rc,
-                                 array.log_paths(job_id, task)[1])
+        with groups.forwarding(), ThreadPoolExecutor(max_workers=workers) as pool, tqdm(
+                total=len(idx), desc=array.name, disable=None, leave=False) as bar:
+            pending = {pool.submit(_run, task) for task in idx}
+            while pending:
+                # Python runs signal handlers in the main thread, and a main thread asleep in
+                # a lock is not woken by a signal the kernel gave a worker thread: wake up
+                # often, so that a signal is forwarded at once whichever thread received it
+                done, pending = wait(pending, timeout=_WAKE_S, return_when=FIRST_COMPLETED)
+                for task, rc in sorted(future.result() for future in done):
+                    codes[task] = rc
+                    bar.update()
+                    if rc != 0:
+                        _log.warning("job %d task %d exited %d (see %s)", job_id, task, rc,
+                                     array.log_paths(job_id, task)[1])
         self._codes[job_id] = dict(sorted(codes.items()))
         return self._job(job_id)
 

@@ -105,6 +105,25 @@ LocalExecutor(kill_wait_s=kill_wait_s).submit(
 """
 
 
+# the kernel may deliver a signal to any thread; here it goes to a worker thread on purpose
+_DRIVER_SIGNAL_TO_A_WORKER = """
+import shlex, signal, sys, threading, time
+from pathlib import Path
+from alpacaspot.cluster import JobArray, LocalExecutor
+folder = sys.argv[1]
+task = shlex.join([sys.executable, folder + "/task.py"]) + f" {folder}/task$SLURM_ARRAY_TASK_ID"
+def signal_a_worker():
+    pids = [Path(folder, "task0"), Path(folder, "task1")]
+    while not all(p.exists() and p.read_text() for p in pids):
+        time.sleep(0.05)
+    worker = next(t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor"))
+    signal.pthread_kill(worker.ident, signal.SIGTERM)
+threading.Thread(target=signal_a_worker, daemon=True).start()
+LocalExecutor(kill_wait_s=30).submit(
+    JobArray("long", [task, task], log_dir=folder, max_concurrent=2))
+"""
+
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie, killed and not yet reaped, counts as ended)."""
     try:
@@ -144,6 +163,25 @@ def test_a_signal_to_the_driver_reaches_every_running_task(tmp_path: Path,
     finally:  # no task outlives a failed test
         for p in pids:
             with contextlib.suppress(ProcessLookupError):
+                os.kill(int(p.read_text()), signal.SIGKILL)
+
+
+def test_a_signal_that_lands_on_a_worker_thread_still_stops_the_job(tmp_path: Path) -> None:
+    """Python runs signal handlers in the main thread only, and a main thread asleep in a
+    lock is not woken by a signal the kernel gave another thread: the driver must not sleep
+    until a task ends (here 120 s) before it forwards the signal."""
+    (tmp_path / "task.py").write_text(_TASK)
+    driver = subprocess.Popen([sys.executable, "-c", _DRIVER_SIGNAL_TO_A_WORKER, str(tmp_path)])
+    pids = [tmp_path / "task0", tmp_path / "task1"]
+    try:
+        assert _all_written(pids, 60, while_=lambda: driver.poll() is None)
+        assert driver.wait(timeout=30) != 0
+        stopped = [Path(f"{p}.stopped") for p in pids]
+        assert [s.read_text() if s.exists() else None for s in stopped] == ["SIGTERM"] * 2
+    finally:
+        driver.kill()
+        for p in pids:
+            with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
                 os.kill(int(p.read_text()), signal.SIGKILL)
 
 
