@@ -48,6 +48,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
                  "turn stored window scores into detections (eval.cfg); no GPU needed"),
     "fit-shared": ("alpacaspot.cli.predict", "run_fit_shared",
                    "fit a model to fast shared-mode prediction (no labels needed)"),
+    "combine": ("alpacaspot.cli.predict", "run_combine",
+                "combine models of other seeds into one ensemble model file"),
     "info": ("alpacaspot.cli.info", "run_info",
              "describe audio, tables, cfg files, prediction logs, models and folders"),
     "check": ("alpacaspot.cli.pipeline", "run_check", "pre-run checks of a pipeline root"),
@@ -75,6 +77,9 @@ def _add_arguments(name: str, sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--seed", type=int, default=0)
         sub.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 ...")
         sub.add_argument("--num-threads", type=int, default=None, help="torch CPU threads")
+    elif name == "combine":
+        sub.add_argument("models", nargs="+", help="model files (model.pt) of the members")
+        sub.add_argument("-o", "--output", required=True, help="where to write the ensemble")
     elif name == "info":
         sub.add_argument("paths", nargs="+", help="files or folders to describe")
     elif name == "check":

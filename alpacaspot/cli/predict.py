@@ -1,7 +1,8 @@
-"""``alpacaspot predict <predict.cfg>`` and ``alpacaspot fit-shared``: commands that load models.
+"""``alpacaspot predict <predict.cfg>``, ``fit-shared`` and ``combine``: commands that load models.
 
 ``predict`` stores window scores (idempotent: complete files are kept) and, when asked,
-ANIMAL-SPOT prediction logs. ``fit-shared`` fits a model file to shared-mode prediction.
+ANIMAL-SPOT prediction logs. ``fit-shared`` fits a model file to shared-mode prediction;
+``combine`` writes an ensemble of model files (:func:`alpacaspot.models.combine_models`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pandas as pd
 from alpacaspot.detect.cfg import FRONTEND_CHOICES, read_predict_cfg
 from alpacaspot.errors import ConfigError
 
-__all__ = ["run_predict", "run_fit_shared"]
+__all__ = ["run_predict", "run_fit_shared", "run_combine"]
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +46,28 @@ def run_fit_shared(args: argparse.Namespace) -> int:
     record = fitted.provenance["shared_fit"]
     _log.info("fit-shared: loss %.3g -> %.3g; wrote %s (use it with mode=shared)",
               record["first_loss"], record["final_loss"], out)
+    return 0
+
+
+def run_combine(args: argparse.Namespace) -> int:
+    """Combine model files of other seeds into one ensemble model file.
+
+    The ensemble is uncalibrated: give its predict or eval cfg a threshold, or calibrate it
+    with :func:`alpacaspot.detect.calibrate`.
+
+    Examples
+    --------
+    >>> import argparse
+    >>> run_combine(argparse.Namespace(models=["s1.pt", "s2.pt", "s3.pt"],
+    ...                                output="ensemble.pt"))  # doctest: +SKIP
+    0
+    """
+    from alpacaspot.models import combine_models, save_model
+
+    ensemble = combine_models([Path(m) for m in args.models])
+    out = save_model(args.output, ensemble)
+    _log.info("combine: %d models -> %s (fingerprint %s; uncalibrated)", len(args.models), out,
+              ensemble.fingerprint())
     return 0
 
 

@@ -41,8 +41,8 @@ def test_version(capsys: pytest.CaptureFixture) -> None:
 def test_top_help_is_written_for_users(capsys: pytest.CaptureFixture) -> None:
     text = _help(capsys)
     assert "Find animal calls" in text and "thin dispatcher" not in text
-    for command in ("train", "predict", "evaluate", "fit-shared", "info", "check", "clean",
-                    "demo"):
+    for command in ("train", "predict", "evaluate", "fit-shared", "combine", "info", "check",
+                    "clean", "demo"):
         assert f"\n    {command} " in text, command
     assert "alpacaspot evaluate BENCHMARK/cfg/<model>/<tag>/eval.cfg" in text
     assert "keys of the" not in text

@@ -95,8 +95,10 @@ open(sys.argv[1], "w").write(str(os.getpid()))
 time.sleep(120)
 """
 
+# SIGINT as in a terminal: a suite started in the background (`&`, nohup) hands it on ignored
 _DRIVER = """
-import shlex, sys
+import shlex, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from alpacaspot.cluster import JobArray, LocalExecutor
 folder, kill_wait_s = sys.argv[1], float(sys.argv[2])
 task = shlex.join([sys.executable, folder + "/task.py"]) + f" {folder}/task$SLURM_ARRAY_TASK_ID"

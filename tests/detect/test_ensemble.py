@@ -167,3 +167,15 @@ def test_predict_cfg_runs_an_ensemble_file(members, audio_dir, tmp_path):
     direct = predict_scores(ensemble, audio_dir / "b.wav", hop_s=HOP, device="cpu",
                             progress=False)
     np.testing.assert_allclose(stored["p_target"], direct["p_target"], atol=1e-5)
+
+
+def test_combine_command_writes_the_ensemble(members, tmp_path, capsys):
+    from alpacaspot.cli import main
+
+    paths = [str(save_model(tmp_path / f"s{i}.pt", m)) for i, m in enumerate(members)]
+    out = tmp_path / "ensemble.pt"
+    assert main(["combine", *paths, "-o", str(out)]) == 0
+    assert load_model(out).fingerprint() == combine_models(paths).fingerprint()
+    assert main(["combine", paths[0], "-o", str(tmp_path / "one.pt")]) == 2
+    assert "at least two models" in capsys.readouterr().err
+    assert not (tmp_path / "one.pt").exists()
