@@ -47,8 +47,8 @@ training or prediction; runs without scores are skipped with a warning).
 With the defaults (3 training sites x 6 tapes of 1.5 min, 2 unseen tapes per training site,
 6 tapes per unseen site) the sets hold 94 hums (unseen tapes), 76 (validation site) and 88
 (test site), and calibration sees the held-out tapes (4 with 0.4 s windows, 5 with 0.8 s: the
-split, stratified by window counts, depends on the window); the earlier defaults (3, 1 and 3 tapes)
-gave 41-76 hums and 2 calibration tapes, too few to tell recipes apart.
+split, stratified by window counts, depends on the window); the earlier defaults (3, 1 and 3
+tapes) gave 41-76 hums and 2 calibration tapes, too few to tell recipes apart.
 
 Usage::
 

@@ -32,6 +32,7 @@ from alpacaspot.dsp.grid import WindowGrid
 from alpacaspot.dsp.spectrogram import spectrogram
 from alpacaspot.errors import ModelError
 from alpacaspot.io import read_audio
+from alpacaspot.models import SeedEnsemble
 
 if TYPE_CHECKING:
     from alpacaspot.models.bundle import ModelBundle
@@ -56,9 +57,9 @@ def _parts(network: torch.nn.Module) -> tuple[torch.nn.Module, torch.nn.Linear, 
     encoder = getattr(network, "encoder", None)
     classifier = getattr(network, "classifier", None)
     linear = getattr(classifier, "linear", None)
-    if "ensemble" in getattr(network, "architecture", {}):
-        raise ModelError("shared mode runs one network; an ensemble "
-                         f"({network.architecture['ensemble']} networks) predicts in exact mode")
+    if isinstance(network, SeedEnsemble):
+        raise ModelError(f"shared mode runs one network; an ensemble ({len(network.members)} "
+                         "networks) predicts in exact mode")
     if encoder is None or not isinstance(linear, torch.nn.Linear):
         raise ModelError(
             "shared mode needs a network with .encoder and .classifier.linear "

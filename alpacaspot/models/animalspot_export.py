@@ -24,6 +24,7 @@ import torch
 from alpacaspot._atomic import atomic_write_bytes
 from alpacaspot.errors import ModelError
 from alpacaspot.models.bundle import ModelBundle
+from alpacaspot.models.seed_ensemble import ENSEMBLE_KEY
 
 __all__ = ["export_animalspot_model"]
 
@@ -40,9 +41,9 @@ def _unfit(bundle: ModelBundle) -> list[str]:
     problems = []
     known = {"resnet", "num_classes", "conv_kernel_size", "max_pool", "in_channels", "width",
              "pooling"}
-    if "ensemble" in arch:
-        problems.append(f"an ensemble of {arch['ensemble']} networks (ANIMAL-SPOT runs one)")
-    extra = sorted(set(arch) - known - {"ensemble"})
+    if ENSEMBLE_KEY in arch:
+        problems.append(f"an ensemble of {arch[ENSEMBLE_KEY]} networks (ANIMAL-SPOT runs one)")
+    extra = sorted(set(arch) - known - {ENSEMBLE_KEY})
     if extra:
         problems.append(f"architecture options ANIMAL-SPOT lacks: {extra}")
     if int(arch.get("width", _WIDTH)) != _WIDTH:

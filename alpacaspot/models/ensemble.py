@@ -26,6 +26,7 @@ from alpacaspot.models.seed_ensemble import ENSEMBLE_KEY, SeedEnsemble
 
 __all__ = ["combine_models"]
 
+
 def _describe(model: ModelBundle | str | os.PathLike[str], i: int) -> str:
     return f"model {i + 1}" + (f" ({model})" if isinstance(model, (str, os.PathLike)) else "")
 
