@@ -244,7 +244,10 @@ def check_shared_model(found: Collector, root: Path, name: str, path: Path,
 
 
 def _trained_settings(root: Path, name: str, tplan: TrainVariants | None) -> dict[str, object]:
-    """The spectrogram settings a variant asks for (from its cfg, else its variants entry)."""
+    """The spectrogram settings a variant asks for (from its cfg, else its variants entry);
+    an ensemble's are its first member's."""
+    if tplan is not None and name in tplan.ensembles:
+        name = tplan.ensembles[name][0]
     cfg_path = root / "TRAINING" / "cfg" / name / "alpaca_server.cfg"
     values: dict[str, object] = {}
     if cfg_path.is_file():

@@ -2,8 +2,9 @@
 
 ``run_pipeline`` makes (or reuses) a training corpus and a separate benchmark corpus, prepares
 the dataset variants, writes the training, benchmark and evaluation cfgs and job arrays with
-the factories, submits them chained by dependencies (train -> [fit shared] -> predict ->
-evaluate; the shared-mode fit only for models a ``mode: shared`` benchmark variant names), computes
+the factories, submits them chained by dependencies (train -> calibrate -> [ensembles ->
+calibrate them] -> [fit shared] -> predict -> evaluate; the shared-mode fit only for models a
+``mode: shared`` benchmark variant names), computes
 ``BENCHMARK/metrics.csv`` and draws the analysis plots. Every step skips work that is already
 complete, so a second run after an interruption finishes only what is missing.
 """
@@ -27,7 +28,8 @@ from alpacaspot.events import PostprocessConfig
 from alpacaspot.pipeline._index_step import index_corpus
 from alpacaspot.pipeline._steps import StepRunner
 from alpacaspot.pipeline.calibrate_models import CALIBRATION_SPLITS
-from alpacaspot.pipeline.variants import parse_benchmark_variants
+from alpacaspot.pipeline.ensembles import combine_ensembles
+from alpacaspot.pipeline.variants import load_train_variants, parse_benchmark_variants
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
@@ -50,8 +52,11 @@ class PipelineSpec:
     strategies : dict
         Dataset strategies in the fork's format (``active_strategies``, ``strategies``).
     train_variants : dict
-        The training variants file's content (``globals``, variants, ``active_variants``);
-        ``globals.data_root`` and ``runs_root`` are filled in when absent.
+        The training variants file's content (``globals``, variants, ``active_variants``,
+        optionally ``ensembles``); ``globals.data_root`` and ``runs_root`` are filled in when
+        absent. Each ensemble (:mod:`alpacaspot.pipeline.ensembles`) is combined from its
+        members after their calibration, calibrated itself and benchmarked beside them;
+        ensembles and ``mode: shared`` benchmark variants are refused together.
     benchmark_variants : list or dict
         The benchmark variants file's content. A variant with ``"mode": "shared"`` adds the
         shared-mode fit of every model (on its dataset's train tapes; a ``shared_fit`` block
@@ -220,7 +225,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     from alpacaspot.pipeline import benchmark_factory, eval_factory, training_factory
     from alpacaspot.pipeline.fit_shared_models import training_audio
 
-    parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))  # fail early
+    root = Path(spec.out).absolute()
+    _check_variants(spec, root)  # fail early
     post = _post(spec.post)
     if spec.calibrate:
         from alpacaspot.evaluate import check_f1_tolerance
@@ -229,7 +235,6 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
         check_splits(spec.calibration_splits)
         search_grid(_post_config(spec.post), spec.calibration_search)
         check_f1_tolerance(spec.calibration_f1_tolerance)
-    root = Path(spec.out).absolute()
     root.mkdir(parents=True, exist_ok=True)
     steps = StepRunner(root)
     data = _data_steps(spec, root, steps)
@@ -242,6 +247,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     variants_path = _write_json(root / "tools" / "train_variants.json", train_variants)
     bench_variants_path = _write_json(root / "tools" / "benchmark_variants.json",
                                       spec.benchmark_variants)
+    tv = load_train_variants(variants_path, root=root, check_datasets=False)
+    ensembles = tv.ensembles
     executor = get_executor(spec.executor)
 
     train_plan = steps.run("training_factory",
@@ -250,16 +257,25 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "train")
     train_ids = steps.run("train", lambda: _submit(executor, [train_plan.array], None))
-    if executor.blocking or spec.calibrate:
+    if executor.blocking or spec.calibrate or ensembles:
         _check_jobs(executor, train_ids, "training")
     if spec.calibrate:
         steps.run("calibrate", lambda: _calibrate(root, variants_path, train_plan.model_paths,
                                                   train_root, spec))
+    models = dict(train_plan.model_paths)
+    if ensembles:
+        ensemble_paths = steps.run("ensembles", lambda: combine_ensembles(
+            ensembles, train_plan.model_paths, tv.runs_root))
+        if spec.calibrate:
+            steps.run("calibrate_ensembles", lambda: _calibrate(
+                root, variants_path, ensemble_paths, train_root, spec,
+                log_name="calibration_ensembles.json"))
+        models |= ensemble_paths
 
     bench_plan = steps.run("benchmark_factory", lambda: benchmark_factory(
-        bench_root, bench_variants_path, root=root, models=train_plan.model_paths,
+        bench_root, bench_variants_path, root=root, models=models,
         check=spec.check, fit_audio=training_audio(variants_path, bench_variants_path,
-                                                   train_plan.model_paths, train_root,
+                                                   models, train_root,
                                                    root=root)))
     if spec.check and executor.scheduler == "slurm":
         _require_slurm_ready(root, "benchmark")
@@ -341,10 +357,27 @@ def _data_steps(spec: PipelineSpec, root: Path, steps: StepRunner) -> PipelineDa
     return PipelineData(train_root, bench_root, dataset_root, datasets, problems)
 
 
+def _check_variants(spec: PipelineSpec, root: Path) -> None:
+    """Both variants files' content, before any work; ensembles refused beside shared mode."""
+    from alpacaspot.pipeline.variants import parse_train_variants
+
+    bench = parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))
+    path = root / "tools" / "train_variants.json"
+    if not spec.train_variants:
+        return  # the pipeline's data steps alone (pipeline_data) need no variants
+    tv = parse_train_variants(json.loads(json.dumps(spec.train_variants)), path=path,
+                              root=root, check_datasets=False)
+    if tv.ensembles and any(v.mode == "shared" for v in bench.variants):
+        raise ConfigError(f"ensembles {sorted(tv.ensembles)} and a benchmark variant with "
+                          "mode 'shared': shared mode runs one network and cannot run an "
+                          "ensemble; benchmark the ensembles in exact mode in another run",
+                          path=path)
+
+
 def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
-               train_root: Path, spec: PipelineSpec) -> dict[str, Any]:
+               train_root: Path, spec: PipelineSpec,
+               log_name: str = "calibration.json") -> dict[str, Any]:
     from alpacaspot.pipeline.calibrate_models import calibrate_models
-    from alpacaspot.pipeline.variants import load_train_variants
 
     tv = load_train_variants(variants_path, root=root)
     return calibrate_models(model_paths, {n: tv.dataset_dir(n) for n in model_paths},
@@ -352,7 +385,7 @@ def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],
                             hop_s=spec.calibration_hop_s, splits=spec.calibration_splits,
                             post=_post_config(spec.post), search=spec.calibration_search,
                             f1_tolerance=spec.calibration_f1_tolerance,
-                            log_path=root / "logs" / "calibration.json")
+                            log_path=root / "logs" / log_name)
 
 
 def _post_config(spec_post: PostprocessConfig | Mapping[str, Any]) -> PostprocessConfig:

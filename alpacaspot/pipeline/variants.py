@@ -8,7 +8,11 @@
                               "sequence_len": 400, "n_fft": 2048, "hop_length": 1024},
      "active_variants": ["v3_tape_proportional"]}
 
-Variants may also sit under a ``"variants"`` object. The benchmark variants file
+Variants may also sit under a ``"variants"`` object. An ``"ensembles"`` object beside them
+names seed ensembles: ``{"windows_ens": ["windows_s1", "windows_s2", "windows_s3"]}``
+combines those active variants' trained models into one (:mod:`alpacaspot.pipeline.ensembles`);
+the members must share a dataset, so that the ensemble's calibration tapes are held out from
+every member. The benchmark variants file
 (:mod:`alpacaspot.pipeline.benchmark_variants`, re-exported here) is the seed's
 list of ``{"seq_len": 0.40, "hop": 0.05, "threshold": 0.90}`` or
 ``{"slurm": {...}, "postprocess": {...}, "shared_fit": {...}, "variants": [...]}``; an entry
@@ -46,6 +50,7 @@ __all__ = [
     "BenchmarkVariant",
     "BenchmarkVariants",
     "load_train_variants",
+    "parse_train_variants",
     "load_benchmark_variants",
     "format_tag",
     "scores_key",
@@ -61,6 +66,7 @@ MANAGED_TRAIN_KEYS: tuple[str, ...] = (
     "data_dir", "model_dir", "checkpoint_dir", "log_dir", "summary_dir",
 )  # fmt: skip
 _GLOBAL_ONLY: tuple[str, ...] = ("src_dir", "data_root", "runs_root", "slurm")
+_TOP_LEVEL: tuple[str, ...] = ("globals", "variants", "active_variants", "ensembles")
 _NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -101,6 +107,8 @@ class TrainVariants:
         The variants to build, in ``active_variants`` order.
     slurm : dict
         :class:`SlurmSettings` per stage.
+    ensembles : dict
+        Ensemble name -> its member variants (active, sharing a dataset), file order.
     """
 
     path: Path
@@ -110,9 +118,12 @@ class TrainVariants:
     variants: dict[str, dict[str, Any]]
     active: tuple[str, ...]
     slurm: dict[str, SlurmSettings] = field(repr=False)
+    ensembles: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def dataset_dir(self, name: str) -> Path:
-        """``<data_root>/<dataset>`` of a variant."""
+        """``<data_root>/<dataset>`` of a variant, or of an ensemble's members."""
+        if name in self.ensembles:
+            name = self.ensembles[name][0]
         return self.data_root / str(self.variants[name]["dataset"])
 
 
@@ -131,7 +142,22 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
     ('v1',)
     """
     p = Path(path)
-    doc = _load_json(p)
+    return parse_train_variants(_load_json(p), path=p, root=root, check_datasets=check_datasets)
+
+
+def parse_train_variants(doc: Any, *, path: str | os.PathLike[str],
+                         root: str | os.PathLike[str] = ".",
+                         check_datasets: bool = True) -> TrainVariants:
+    """Validate a training variants file's content (``path`` names it in errors).
+
+    Examples
+    --------
+    >>> doc = {"globals": {"data_root": "data"}, "s1": {"dataset": "ds", "seed": 1},
+    ...        "s2": {"dataset": "ds", "seed": 2}, "ensembles": {"ens": ["s1", "s2"]}}
+    >>> parse_train_variants(doc, path="v.json", check_datasets=False).ensembles
+    {'ens': ('s1', 's2')}
+    """
+    p = Path(path)
     if not isinstance(doc, dict):
         raise ConfigError("expected a JSON object with globals, variants and active_variants",
                           path=p)
@@ -162,11 +188,11 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
 
     if "variants" in doc:
         raw_variants = doc["variants"]
-        stray = sorted(k for k in doc if k not in ("globals", "variants", "active_variants"))
+        stray = sorted(k for k in doc if k not in _TOP_LEVEL)
         if stray:
             raise ConfigError(f"unknown top-level keys {stray} beside 'variants'", path=p)
     else:
-        raw_variants = {k: v for k, v in doc.items() if k not in ("globals", "active_variants")}
+        raw_variants = {k: v for k, v in doc.items() if k not in _TOP_LEVEL}
     if not isinstance(raw_variants, dict) or not raw_variants:
         raise ConfigError("no variants defined", path=p)
     variants: dict[str, dict[str, Any]] = {}
@@ -207,7 +233,8 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
         raise ConfigError("active_variants is empty: nothing to train", path=p)
     tv = TrainVariants(path=p, data_root=data_root, runs_root=runs_root, defaults=defaults,
                        variants=variants, active=active,
-                       slurm=parse_slurm_block(glob.get("slurm"), path=p))
+                       slurm=parse_slurm_block(glob.get("slurm"), path=p),
+                       ensembles=_parse_ensembles(doc.get("ensembles", {}), variants, active, p))
     if check_datasets:
         for name in active:
             ds = tv.dataset_dir(name)
@@ -215,3 +242,37 @@ def load_train_variants(path: str | os.PathLike[str], *, root: str | os.PathLike
                 raise ConfigError(f"variant {name!r}: dataset folder {ds} does not exist "
                                   "(prepare it with alpacaspot.data.prepare_datasets)", path=p)
     return tv
+
+
+def _parse_ensembles(raw: Any, variants: dict[str, dict[str, Any]], active: tuple[str, ...],
+                     path: Path) -> dict[str, tuple[str, ...]]:
+    """The ``ensembles`` object: name -> two or more distinct active variants, one dataset."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"ensembles: expected an object of name -> list of variants, got "
+                          f"{raw!r}", path=path)
+    ensembles: dict[str, tuple[str, ...]] = {}
+    for name, members in raw.items():
+        where = f"ensemble {name!r}"
+        if not name or not set(name) <= _NAME_CHARS:
+            raise ConfigError(f"{where}: use letters, digits, '_', '.', '-' in its name",
+                              path=path)
+        if name in variants:
+            raise ConfigError(f"{where}: a variant has that name; the ensemble's model would "
+                              "overwrite the variant's", path=path)
+        if (not isinstance(members, list) or len(members) < 2
+                or not all(isinstance(m, str) for m in members)):
+            raise ConfigError(f"{where}: expected a list of two or more variant names, got "
+                              f"{members!r}", path=path)
+        if len(set(members)) != len(members):
+            raise ConfigError(f"{where}: lists a variant twice: {members}", path=path)
+        idle = [m for m in members if m not in active]
+        if idle:
+            raise ConfigError(f"{where}: {idle} are not active variants; active: "
+                              f"{list(active)}", path=path)
+        datasets = {m: variants[m]["dataset"] for m in members}
+        if len(set(datasets.values())) > 1:
+            raise ConfigError(f"{where}: its members train on different datasets {datasets}; "
+                              "an ensemble is calibrated on its members' held-out tapes, so "
+                              "they must share one dataset", path=path)
+        ensembles[name] = tuple(members)
+    return ensembles
