@@ -18,6 +18,7 @@ from __future__ import annotations
 from alpacaspot.pipeline.benchmark_factory import BenchmarkPlan, benchmark_factory, find_models
 from alpacaspot.pipeline.check import CheckReport, Problem, check, require_ok
 from alpacaspot.pipeline.clean import clean, plan_clean
+from alpacaspot.pipeline.ensembles import combine_ensembles
 from alpacaspot.pipeline.eval_factory import EvalPlan, eval_factory
 from alpacaspot.pipeline.run import PipelineResult, PipelineSpec, run_pipeline
 from alpacaspot.pipeline.training_factory import TrainingPlan, training_factory
@@ -40,6 +41,7 @@ __all__ = [
     "BenchmarkPlan",
     "EvalPlan",
     "find_models",
+    "combine_ensembles",
     "format_tag",
     "load_train_variants",
     "load_benchmark_variants",
