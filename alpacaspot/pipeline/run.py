@@ -29,7 +29,11 @@ from alpacaspot.pipeline._index_step import index_corpus
 from alpacaspot.pipeline._steps import StepRunner
 from alpacaspot.pipeline.calibrate_models import CALIBRATION_SPLITS
 from alpacaspot.pipeline.ensembles import combine_ensembles
-from alpacaspot.pipeline.variants import load_train_variants, parse_benchmark_variants
+from alpacaspot.pipeline.variants import (
+    load_train_variants,
+    parse_benchmark_variants,
+    parse_train_variants,
+)
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
@@ -359,12 +363,10 @@ def _data_steps(spec: PipelineSpec, root: Path, steps: StepRunner) -> PipelineDa
 
 def _check_variants(spec: PipelineSpec, root: Path) -> None:
     """Both variants files' content, before any work; ensembles refused beside shared mode."""
-    from alpacaspot.pipeline.variants import parse_train_variants
-
     bench = parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))
-    path = root / "tools" / "train_variants.json"
     if not spec.train_variants:
         return  # the pipeline's data steps alone (pipeline_data) need no variants
+    path = root / "tools" / "train_variants.json"
     tv = parse_train_variants(json.loads(json.dumps(spec.train_variants)), path=path,
                               root=root, check_datasets=False)
     if tv.ensembles and any(v.mode == "shared" for v in bench.variants):
