@@ -59,7 +59,8 @@ Usage::
     # the README's best recipe: 0.8 s windows, 6 more training tapes per site
     python benchmarks/bench_generalisation.py --recipes field_ema_interp --seeds 6 \
         --window 0.8 --extra-tapes 6 --out /tmp/gen_w08 --test-site
-    # the same with 12 more per site (38 training tapes); two runs at once, one thread each
+    # the same with 12 more per site (38 training tapes): two runs, one thread each, the
+    # second started once the first has made the corpora
     python benchmarks/bench_generalisation.py --recipes field_ema_interp --seeds 3 \
         --window 0.8 --extra-tapes 12 --threads 1 --out /tmp/gen_38 --test-site
     python benchmarks/bench_generalisation.py --recipes field_ema_interp --first-seed 4 \
