@@ -29,11 +29,7 @@ from alpacaspot.pipeline._index_step import index_corpus
 from alpacaspot.pipeline._steps import StepRunner
 from alpacaspot.pipeline.calibrate_models import CALIBRATION_SPLITS
 from alpacaspot.pipeline.ensembles import combine_ensembles
-from alpacaspot.pipeline.variants import (
-    load_train_variants,
-    parse_benchmark_variants,
-    parse_train_variants,
-)
+from alpacaspot.pipeline.variants import check_pipeline_variants, load_train_variants
 
 __all__ = ["PipelineData", "PipelineSpec", "PipelineResult", "pipeline_data", "run_pipeline"]
 
@@ -230,7 +226,8 @@ def run_pipeline(spec: PipelineSpec) -> PipelineResult:
     from alpacaspot.pipeline.fit_shared_models import training_audio
 
     root = Path(spec.out).absolute()
-    _check_variants(spec, root)  # fail early
+    check_pipeline_variants(spec.train_variants, spec.benchmark_variants,
+                            path=root / "tools" / "train_variants.json", root=root)
     post = _post(spec.post)
     if spec.calibrate:
         from alpacaspot.evaluate import check_f1_tolerance
@@ -359,21 +356,6 @@ def _data_steps(spec: PipelineSpec, root: Path, steps: StepRunner) -> PipelineDa
     datasets = steps.run("prepare_datasets", lambda: prepare_datasets(
         train_root, dict(spec.strategies), dataset_root=dataset_root))
     return PipelineData(train_root, bench_root, dataset_root, datasets, problems)
-
-
-def _check_variants(spec: PipelineSpec, root: Path) -> None:
-    """Both variants files' content, before any work; ensembles refused beside shared mode."""
-    bench = parse_benchmark_variants(json.loads(json.dumps(spec.benchmark_variants)))
-    if not spec.train_variants:
-        return  # the pipeline's data steps alone (pipeline_data) need no variants
-    path = root / "tools" / "train_variants.json"
-    tv = parse_train_variants(json.loads(json.dumps(spec.train_variants)), path=path,
-                              root=root, check_datasets=False)
-    if tv.ensembles and any(v.mode == "shared" for v in bench.variants):
-        raise ConfigError(f"ensembles {sorted(tv.ensembles)} and a benchmark variant with "
-                          "mode 'shared': shared mode runs one network and cannot run an "
-                          "ensemble; benchmark the ensembles in exact mode in another run",
-                          path=path)
 
 
 def _calibrate(root: Path, variants_path: Path, model_paths: Mapping[str, Path],

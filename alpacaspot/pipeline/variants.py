@@ -24,6 +24,7 @@ values, missing datasets and inactive-but-referenced variants are
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ __all__ = [
     "BenchmarkVariants",
     "load_train_variants",
     "parse_train_variants",
+    "check_pipeline_variants",
     "load_benchmark_variants",
     "format_tag",
     "scores_key",
@@ -276,3 +278,37 @@ def _parse_ensembles(raw: Any, variants: dict[str, dict[str, Any]], active: tupl
                               "they must share one dataset", path=path)
         ensembles[name] = tuple(members)
     return ensembles
+
+
+def check_pipeline_variants(train_doc: Any, bench_doc: Any, *, path: str | os.PathLike[str],
+                            root: str | os.PathLike[str] = ".") -> None:
+    """Both variants files' content, before a pipeline does any work.
+
+    Each is parsed as its loader would (the training variants' datasets need not exist
+    yet), and ensembles are refused beside a ``mode: shared`` benchmark variant: shared mode
+    runs one network. An empty training variants object (the data steps alone) is not
+    checked.
+
+    Raises
+    ------
+    ConfigError
+        What the parsers refuse, or ensembles beside shared mode; ``path`` (where the
+        training variants will be written) names the file.
+
+    Examples
+    --------
+    >>> train = {"s1": {"dataset": "ds"}, "s2": {"dataset": "ds"},
+    ...          "ensembles": {"ens": ["s1", "s2"]}}
+    >>> check_pipeline_variants(train, [{"seq_len": 0.4, "hop": 0.05, "threshold": 0.9}],
+    ...                         path="tools/train_variants.json")
+    """
+    bench = parse_benchmark_variants(json.loads(json.dumps(bench_doc)))
+    if not train_doc:
+        return
+    tv = parse_train_variants(json.loads(json.dumps(train_doc)), path=path, root=root,
+                              check_datasets=False)
+    if tv.ensembles and any(v.mode == "shared" for v in bench.variants):
+        raise ConfigError(f"ensembles {sorted(tv.ensembles)} and a benchmark variant with "
+                          "mode 'shared': shared mode runs one network and cannot run an "
+                          "ensemble; benchmark the ensembles in exact mode in another run",
+                          path=Path(path))
