@@ -23,7 +23,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from alpacaspot.errors import ConfigError
+from alpacaspot.errors import ConfigError, ModelError
 
 __all__ = ["ensemble_model_paths", "combine_ensembles"]
 
@@ -44,7 +44,6 @@ def ensemble_model_paths(runs_root: str | Path, names: Sequence[str]) -> dict[st
 
 def _stored_members(path: Path) -> list[str] | None:
     """The member fingerprints an existing ensemble file was made from (None: none there)."""
-    from alpacaspot.errors import ModelError
     from alpacaspot.models import load_model
 
     if not path.is_file():
