@@ -172,7 +172,9 @@ def test_scores_equal_between_front_ends(wavs: dict[str, Path], bundle: ModelBun
     # above) into score differences many times larger: on an Intel Xeon with AVX-512 inputs
     # 5.7e-5 apart gave scores 7.3e-4 apart. So each front end's scores must be the network's
     # on that front end's own inputs, and the two must agree within the network's response to
-    # input noise of TOLERANCE, far below what a front end one hop out of step gives.
+    # input noise of TOLERANCE, far below what a front end one hop out of step gives. Other
+    # batch compositions round otherwise: up to 5.4e-6 apart on the three kernel sets of
+    # tests/as_processor.sh.
     files = [wavs["48k"], wavs["stereo"], wavs["short"]]
     kw = dict(hop_s=0.05, device="cpu", compile=False, progress=False, batch_size=16)
     cpu = predict_scores(bundle, files, frontend="cpu", **kw)
@@ -186,7 +188,7 @@ def test_scores_equal_between_front_ends(wavs: dict[str, Path], bundle: ModelBun
             inputs, _ = _inputs(name, path, FORK, batch_size=16)
             rows = scores[scores["recording"] == path.name].sort_values("window")
             np.testing.assert_allclose(rows["p_target"], _network_scores(bundle, inputs),
-                                       rtol=0, atol=2e-5, err_msg=f"{name} front end, {path}")
+                                       rtol=0, atol=1e-4, err_msg=f"{name} front end, {path}")
 
     inputs, _ = _inputs("cpu", wavs["48k"], FORK, batch_size=16)
     noise = np.random.default_rng(0).normal(0.0, TOLERANCE, inputs.shape).astype(np.float32)
