@@ -13,6 +13,12 @@ from alpacaspot.io import read_table, write_audio
 from .conftest import SR, structured_signal
 
 ALIGNED_HOP = 3 * 256 / SR  # a whole number of STFT hops: windows are slices
+# The fast path (batched, frozen TorchScript, frames computed once) and the per-window
+# reference do the same float32 arithmetic in other orders, and the random test network turns
+# that rounding into score differences: up to 8.5e-6 with an Intel Xeon's AVX-512 kernels and
+# 2.1e-5 with x86-64-v2 kernels (tests/as_processor.sh v2). Neighbouring windows' scores differ
+# by more than 0.9, so a window out of place still fails by far.
+ROUNDING = 1e-4
 
 
 @pytest.mark.parametrize("hop_s", [0.05, ALIGNED_HOP])
@@ -22,8 +28,8 @@ def test_compute_once_equals_per_window_path(bundle, tmp_path, hop_s):
     fast = predict_scores(bundle, path, hop_s=hop_s, device="cpu", batch_size=16)
     slow = reference_scores(bundle, path, hop_s=hop_s)
     assert len(fast) == len(slow) == int(np.ceil((3 * SR + 1 - 4000) / np.ceil(hop_s * SR)))
-    assert fast["p_target"].std() > 1e-3  # the check below is not trivial
-    np.testing.assert_allclose(fast["p_target"], slow["p_target"], atol=1e-5, rtol=0)
+    assert np.abs(np.diff(slow["p_target"])).max() > 1000 * ROUNDING  # not a trivial check
+    np.testing.assert_allclose(fast["p_target"], slow["p_target"], atol=ROUNDING, rtol=0)
     np.testing.assert_allclose(fast["begin_s"], slow["begin_s"])
     assert fast.attrs["runner"]["compiled"] == "torchscript-frozen"
 
@@ -33,7 +39,7 @@ def test_eager_and_slicing_forced_off_agree(bundle, tmp_path):
     write_audio(path, structured_signal(2.0, seed=4), SR)
     a = predict_scores(bundle, path, hop_s=ALIGNED_HOP, device="cpu", compile=False)
     b = predict_scores(bundle, path, hop_s=ALIGNED_HOP, device="cpu")
-    np.testing.assert_allclose(a["p_target"], b["p_target"], atol=1e-5)
+    np.testing.assert_allclose(a["p_target"], b["p_target"], atol=ROUNDING)
 
 
 def test_folder_idempotent_and_overwrite(bundle, audio_dir, tmp_path):
@@ -103,12 +109,13 @@ def test_short_recording_and_resampled_input(bundle, tmp_path):
     s = predict_scores(bundle, short, hop_s=0.05, device="cpu", compile=False)
     assert len(s) == 1 and s["end_s"].iloc[0] == pytest.approx(0.1)
     ref = reference_scores(bundle, short, hop_s=0.05)
-    np.testing.assert_allclose(s["p_target"], ref["p_target"], atol=1e-5)
+    np.testing.assert_allclose(s["p_target"], ref["p_target"], atol=ROUNDING)
     slow_rate = tmp_path / "r8k.wav"
     write_audio(slow_rate, structured_signal(2.0, seed=6, sr=8000), 8000)
     r = predict_scores(bundle, slow_rate, hop_s=0.05, device="cpu", compile=False)
     np.testing.assert_allclose(
-        r["p_target"], reference_scores(bundle, slow_rate, hop_s=0.05)["p_target"], atol=1e-5
+        r["p_target"], reference_scores(bundle, slow_rate, hop_s=0.05)["p_target"],
+        atol=ROUNDING,
     )
 
 
